@@ -444,3 +444,130 @@ Bytes encode_disconnect_provider_ultimatum(std::uint8_t reason) {
 }
 
 }  // namespace rdpfault::pdu
+
+namespace rdpfault::pdu {
+
+Bytes McsConnectInitial::encode() const {
+  Bytes blocks;
+  WriteCursor b(blocks);
+  const ClientCoreData core = client.core.value_or(ClientCoreData{});
+  const std::size_t core_start = b.mark();
+  b.u16le(0xC001);
+  b.u16le(0);  // length, patched
+  b.u32le(core.version ? core.version : 0x00080004);
+  b.u16le(core.desktop_width ? core.desktop_width : 1024);
+  b.u16le(core.desktop_height ? core.desktop_height : 768);
+  b.u16le(0xCA01);  // colorDepth: RNS_UD_COLOR_8BPP (superseded by highColorDepth)
+  b.u16le(0xAA03);  // SASSequence
+  b.u32le(core.keyboard_layout ? core.keyboard_layout : 0x409);
+  b.u32le(core.client_build);
+  for (std::size_t i = 0; i < 16; ++i) b.u16le(i < core.client_name.size() && i < 15 ? static_cast<std::uint8_t>(core.client_name[i]) : 0);
+  b.u32le(core.keyboard_type ? core.keyboard_type : 4);
+  b.u32le(0);   // keyboardSubType
+  b.u32le(12);  // keyboardFunctionKey
+  b.zeros(64);  // imeFileName
+  b.u16le(0xCA01);  // postBeta2ColorDepth
+  b.u16le(1);       // clientProductId
+  b.u32le(0);       // serialNumber
+  b.u16le(core.high_color_depth ? core.high_color_depth : 16);
+  b.u16le(core.supported_color_depths ? core.supported_color_depths : 0x000F);
+  b.u16le(core.early_capability_flags);
+  b.zeros(64);  // clientDigProductId
+  b.u8(0);      // connectionType
+  b.u8(0);      // pad1octet
+  b.u32le(core.server_selected_protocol.value_or(0));
+  b.patch_u16le(core_start + 2, static_cast<std::uint16_t>(b.mark() - core_start));
+  b.u16le(0xC004);  // CS_CLUSTER
+  b.u16le(12);
+  b.u32le(client.cluster_flags.value_or(0x0D));
+  b.u32le(0);
+  b.u16le(0xC002);  // CS_SECURITY
+  b.u16le(12);
+  b.u32le(client.encryption_methods.value_or(0));
+  b.u32le(client.ext_encryption_methods.value_or(0));
+  if (client.has_net) {
+    b.u16le(0xC003);
+    b.u16le(static_cast<std::uint16_t>(8 + 12 * client.channels.size()));
+    b.u32le(static_cast<std::uint32_t>(client.channels.size()));
+    for (const auto& ch : client.channels) {
+      for (std::size_t i = 0; i < 8; ++i) b.u8(i < ch.name.size() && i < 7 ? static_cast<std::uint8_t>(ch.name[i]) : 0);
+      b.u32le(ch.options);
+    }
+  }
+
+  Bytes gcc;
+  WriteCursor g(gcc);
+  g.bytes(kT124Oid);
+  const std::uint8_t head[] = {0x00, 0x08, 0x00, 0x10, 0x00, 0x01, 0xC0, 0x00, 'D', 'u', 'c', 'a'};
+  Bytes connect_pdu(std::begin(head), std::end(head));
+  {
+    WriteCursor cp(connect_pdu);
+    per::write_length(cp, blocks.size());
+    cp.bytes(blocks);
+  }
+  per::write_length(g, connect_pdu.size());
+  g.bytes(connect_pdu);
+
+  auto domain_params = [](WriteCursor& w, std::initializer_list<std::uint32_t> values) {
+    Bytes seq;
+    WriteCursor s(seq);
+    for (auto v : values) {
+      s.u8(0x02);
+      if (v <= 0x7F) {
+        s.u8(1);
+        s.u8(static_cast<std::uint8_t>(v));
+      } else if (v <= 0x7FFF) {
+        s.u8(2);
+        s.u16be(static_cast<std::uint16_t>(v));
+      } else {
+        s.u8(3);
+        s.u8(static_cast<std::uint8_t>(v >> 16));
+        s.u16be(static_cast<std::uint16_t>(v));
+      }
+    }
+    w.u8(0x30);
+    ber::write_length(w, seq.size());
+    w.bytes(seq);
+  };
+  Bytes body;
+  WriteCursor m(body);
+  const std::uint8_t selectors[] = {0x04, 0x01, 0x01, 0x04, 0x01, 0x01, 0x01, 0x01, 0xFF};
+  m.bytes(selectors);
+  domain_params(m, {34, 2, 0, 1, 0, 1, 0xFFFF, 2});
+  domain_params(m, {1, 1, 1, 1, 0, 1, 0x420, 2});
+  domain_params(m, {0xFFFF, 0xFC17, 0xFFFF, 1, 0, 1, 0xFFFF, 2});
+  m.u8(0x04);
+  ber::write_length(m, gcc.size());
+  m.bytes(gcc);
+  Bytes mcs;
+  WriteCursor o(mcs);
+  o.u8(0x7F);
+  o.u8(0x65);
+  ber::write_length(o, body.size());
+  o.bytes(body);
+  return wrap_data(mcs);
+}
+
+Bytes encode_send_data_request(std::uint16_t initiator, std::uint16_t channel_id, ByteView payload) {
+  Bytes mcs;
+  WriteCursor w(mcs);
+  w.u8(static_cast<std::uint8_t>(static_cast<unsigned>(DomainPdu::send_data_request) << 2));
+  w.u16be(static_cast<std::uint16_t>(initiator - kBaseChannel));
+  w.u16be(channel_id);
+  w.u8(0x70);
+  w.u16be(static_cast<std::uint16_t>(0x8000 | payload.size()));
+  w.bytes(payload);
+  return wrap_data(mcs);
+}
+
+Bytes encode_erect_domain_request() {
+  const Bytes mcs = {0x04, 0x01, 0x00, 0x01, 0x00};
+  return wrap_data(mcs);
+}
+
+Bytes encode_attach_user_request() {
+  const Bytes mcs = {0x28};
+  return wrap_data(mcs);
+}
+
+}  // namespace rdpfault::pdu

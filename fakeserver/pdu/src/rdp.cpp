@@ -356,3 +356,56 @@ Bytes bitmap_update_body(const std::vector<BitmapRect>& rects) {
 }
 
 }  // namespace rdpfault::pdu
+
+namespace rdpfault::pdu {
+
+Bytes ClientInfo::encode(std::string_view password) const {
+  Bytes p;
+  WriteCursor w(p);
+  w.u16le(SecFlags::info_pkt);
+  w.u16le(0);
+  w.u32le(code_page);
+  w.u32le(flags | kInfoUnicode);
+  auto cb = [](std::string_view s) { return static_cast<std::uint16_t>(2 * s.size()); };
+  w.u16le(cb(domain));
+  w.u16le(cb(user_name));
+  w.u16le(cb(password));
+  w.u16le(cb(alternate_shell));
+  w.u16le(cb(working_dir));
+  for (std::string_view s : {std::string_view(domain), std::string_view(user_name), password,
+                             std::string_view(alternate_shell), std::string_view(working_dir)}) {
+    for (char ch : s) w.u16le(static_cast<std::uint8_t>(ch));
+    w.u16le(0);
+  }
+  return p;
+}
+
+Bytes ConfirmActive::encode(std::uint16_t source) const {
+  Bytes caps;
+  WriteCursor k(caps);
+  k.u16le(1);  // General
+  k.u16le(24);
+  k.zeros(20);
+  k.u16le(2);  // Bitmap
+  k.u16le(28);
+  k.zeros(24);
+  Bytes out;
+  WriteCursor w(out);
+  const auto desc = source_descriptor.empty() ? std::string("RDPFAULT") : source_descriptor;
+  const auto combined = static_cast<std::uint16_t>(4 + caps.size());
+  w.u16le(static_cast<std::uint16_t>(6 + 4 + 2 + 2 + 2 + desc.size() + 1 + combined));
+  w.u16le(PduType::confirm_active | 0x10);
+  w.u16le(source);
+  w.u32le(share_id);
+  w.u16le(originator_id ? originator_id : 1002);
+  w.u16le(static_cast<std::uint16_t>(desc.size() + 1));
+  w.u16le(combined);
+  for (char ch : desc) w.u8(static_cast<std::uint8_t>(ch));
+  w.u8(0);
+  w.u16le(2);
+  w.u16le(0);
+  w.bytes(caps);
+  return out;
+}
+
+}  // namespace rdpfault::pdu

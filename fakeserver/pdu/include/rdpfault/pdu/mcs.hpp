@@ -59,6 +59,9 @@ struct McsConnectInitial {
   static constexpr std::string_view kName = "mcs connect-initial";
   ClientData client;
   static DecodeResult<McsConnectInitial> decode(ByteView frame);  ///< Whole TPKT frame.
+  /// The client's side, for tests, fuzz seeds and the benchmark's light client: CS_CORE,
+  /// CS_CLUSTER, CS_SECURITY and (if has_net) CS_NET from `client`.
+  Bytes encode() const;
 };
 
 /// [MS-RDPBCGR 2.2.1.4] MCS Connect Response PDU with GCC Conference Create Response, carrying
@@ -138,6 +141,13 @@ struct SendDataRequest {
   ByteView data;
   static DecodeResult<SendDataRequest> decode(ByteView frame);
 };
+
+/// [T.125 11.32] Send Data Request (client to server) wrapping `payload`, as a whole TPKT frame.
+Bytes encode_send_data_request(std::uint16_t initiator, std::uint16_t channel_id, ByteView payload);
+
+/// [MS-RDPBCGR 2.2.1.5] / [2.2.1.6] the client's Erect Domain and Attach User requests.
+Bytes encode_erect_domain_request();
+Bytes encode_attach_user_request();
 
 /// [T.125 11.33] Send Data Indication (server to client) wrapping `payload`, as a whole TPKT frame.
 Bytes encode_send_data_indication(std::uint16_t initiator, std::uint16_t channel_id, ByteView payload);

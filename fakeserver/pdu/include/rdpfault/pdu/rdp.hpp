@@ -40,6 +40,8 @@ struct ClientInfo {
   std::string working_dir;
   /// Decodes the payload of the client's Send Data Request (security header included).
   static DecodeResult<ClientInfo> decode(ByteView payload);
+  /// The client's side (tests, light client): Unicode strings, `password` written but never kept.
+  Bytes encode(std::string_view password = {}) const;
 };
 
 /// [MS-RDPELE 2.2.2.7] / [MS-RDPBCGR 2.2.1.12.1.3] License Error Message. With
@@ -105,6 +107,9 @@ struct ConfirmActive {
   std::string source_descriptor;
   std::vector<std::uint16_t> capability_types;
   static DecodeResult<ConfirmActive> decode(ByteView body);
+  /// The client's side (tests, light client): a whole share-control PDU with General and
+  /// Bitmap capability sets.
+  Bytes encode(std::uint16_t source) const;
 };
 
 /// [MS-RDPBCGR 2.2.1.13.1] Demand Active PDU with the capability sets of section 2.2.7:
