@@ -260,7 +260,7 @@ Bytes ConnectionConfirm::encode() const {
   w.u8(0);          // class 0
   if (kind != Kind::legacy) {
     w.u8(kind == Kind::failure ? kNegFailure : kNegRsp);
-    w.u8(kind == Kind::failure ? 0 : flags);
+    w.u8(flags);
     w.u16le(8);
     w.u32le(kind == Kind::failure ? failure.value : selected_protocol);
   }

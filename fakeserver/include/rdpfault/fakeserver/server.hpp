@@ -1,0 +1,83 @@
+#pragma once
+/// The fake RDP server: a listener on Boost.Asio with one I/O thread, and a session per
+/// connection that runs the acceptor state machine over TCP, then TLS.
+///
+/// Many connections are served at once; a session's failure (protocol error, TLS failure,
+/// timeout) closes that session only, records why in the trace, and the server goes on.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "rdpfault/acceptor/acceptor.hpp"
+#include "rdpfault/certs/certs.hpp"
+#include "rdpfault/fakeserver/trace.hpp"
+#include "rdpfault/scenario/phase.hpp"
+
+namespace rdpfault::fakeserver {
+
+/// The certificate chain the server presents, and the CA that signed it.
+struct ServerCertificates {
+  certs::Identity ca;
+  certs::Identity leaf;
+  /// A fresh CA ("rdpfault test CA") and a leaf for localhost / 127.0.0.1 / ::1
+  /// (CN=localhost; DNS SANs localhost and 127.0.0.1, because FreeRDP ignores IP SANs;
+  /// IP SANs 127.0.0.1 and ::1 for clients that honour them), valid from an hour ago for 30 days.
+  static std::shared_ptr<const ServerCertificates> generate_default();
+};
+
+/// How the server deviates from a healthy server. The catalog's fault system builds on this.
+struct Behaviour {
+  /// On entering this phase the server goes silent: it reads and discards what the client
+  /// sends, answers nothing, and keeps the connection open until the client leaves.
+  /// connection_initiation = a server that accepts and never answers the X.224 request;
+  /// security_upgrade = it answers the X.224 request, then never starts TLS.
+  std::optional<Phase> stall_in;
+  /// Bytes of TLS handshake output that reach the client; the rest is swallowed, so the
+  /// handshake stalls midway (a ServerHello cut short).
+  std::optional<std::size_t> tls_write_budget;
+};
+
+struct ServerConfig {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 0;  ///< 0 picks a free port; see Server::port().
+  acceptor::AcceptorConfig acceptor;
+  Behaviour behaviour;
+  std::shared_ptr<const ServerCertificates> certificates;  ///< Null: generated at start.
+  int tls_min_version = 0x0303;  ///< TLS 1.2 (OpenSSL's TLS1_2_VERSION).
+  int tls_max_version = 0;       ///< 0 = the highest OpenSSL supports.
+  /// Bound on each wait for the client before the session is active. Deliberate stalls and
+  /// the active session itself are not bounded: they end when the client leaves.
+  std::chrono::milliseconds handshake_timeout{30000};
+  std::shared_ptr<TraceSink> trace;  ///< Null: events are dropped.
+};
+
+class Server {
+ public:
+  explicit Server(ServerConfig config);
+  ~Server();  ///< Stops the server.
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds, listens and starts the I/O thread. Throws std::system_error if it cannot bind.
+  void start();
+  /// Closes the listener and every session, then joins the I/O thread (bounded: 5 s).
+  void stop();
+
+  std::uint16_t port() const noexcept;
+  const ServerCertificates& certificates() const;
+  /// Connections accepted so far.
+  std::uint64_t connections() const noexcept;
+  /// Sessions open right now.
+  std::size_t open_sessions() const noexcept;
+  /// CPU time the I/O thread has used so far (for benchmarks).
+  std::chrono::nanoseconds io_thread_cpu_time() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rdpfault::fakeserver

@@ -1,0 +1,402 @@
+#include "rdpfault/fakeserver/server.hpp"
+
+#include <pthread.h>
+#include <time.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <openssl/ssl.h>
+
+#include "faulty_stream.hpp"
+#include "rdpfault/pdu/x224.hpp"
+#include "tls_context.hpp"
+
+namespace rdpfault::fakeserver {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxBuffered = 70 * 1024;  // One TPKT (64 KiB) plus what may follow it.
+
+std::int64_t now_unix_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class NullTrace final : public TraceSink {
+ public:
+  void record(const TraceEvent&) override {}
+};
+
+}  // namespace
+
+std::shared_ptr<const ServerCertificates> ServerCertificates::generate_default() {
+  auto sc = std::make_shared<ServerCertificates>();
+  certs::CertSpec ca;
+  ca.common_name = "rdpfault test CA";
+  ca.dns_names = {};
+  ca.is_ca = true;
+  ca.not_after_offset = std::chrono::hours(24 * 30);
+  sc->ca = certs::make_ca(ca);
+  certs::CertSpec leaf;
+  leaf.common_name = "localhost";
+  leaf.dns_names = {"localhost", "127.0.0.1"};
+  leaf.ip_addresses = {"127.0.0.1", "::1"};
+  sc->leaf = certs::make_leaf(leaf, sc->ca);
+  return sc;
+}
+
+struct Server::Impl {
+  ServerConfig config;
+  std::shared_ptr<const ServerCertificates> certs;
+  std::unique_ptr<asio::ssl::context> tls;
+  asio::io_context io{1};
+  tcp::acceptor listener{io};
+  std::thread thread;
+  std::future<void> thread_exited;
+  std::uint16_t port = 0;
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::size_t> open{0};
+  clockid_t thread_clock{};
+  std::atomic<bool> have_clock{false};
+  std::unordered_map<std::uint64_t, std::weak_ptr<class Session>> sessions;  // I/O thread only.
+  std::shared_ptr<TraceSink> trace;
+  bool started = false;
+
+  asio::awaitable<void> accept_loop();
+};
+
+/// One connection. Owned by a shared_ptr held by its coroutine; the server keeps a weak_ptr.
+class Session : public std::enable_shared_from_this<Session>, public acceptor::EventSink, public AlertObserver {
+ public:
+  Session(Server::Impl& server, tcp::socket socket, std::uint64_t id)
+      : server_(server),
+        tcp_(std::move(socket)),
+        id_(id),
+        start_(std::chrono::steady_clock::now()),
+        acceptor_(server.config.acceptor, *this) {}
+
+  ~Session() override { --server_.open; }
+
+  asio::awaitable<void> run();
+
+  /// Server shutdown: close the socket so every pending operation ends.
+  void cancel() {
+    stopping_ = true;
+    beast::error_code ec;
+    tcp_.socket().close(ec);
+  }
+
+  // acceptor::EventSink
+  void event(std::string_view kind, nlohmann::json data) override { emit(std::string(kind), std::move(data)); }
+
+  // AlertObserver
+  void on_alert(bool from_client, int level, int description) override {
+    emit("tls_alert", {{"from", from_client ? "client" : "server"},
+                       {"level", level == 2 ? "fatal" : "warning"},
+                       {"description", SSL_alert_desc_string_long(level << 8 | description)},
+                       {"code", description}});
+  }
+
+ private:
+  using TlsStream = asio::ssl::stream<FaultyStream<beast::tcp_stream&>>;
+
+  void emit(std::string kind, nlohmann::json data) {
+    TraceEvent e;
+    e.conn = id_;
+    e.ts_us = now_unix_us();
+    e.t_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_).count();
+    e.event = std::move(kind);
+    e.data = std::move(data);
+    server_.trace->record(e);
+  }
+
+  asio::awaitable<std::tuple<error_code, std::size_t>> read_some() {
+    if (buffer_.size() - used_ < 2048) buffer_.resize(std::max(used_ + 4096, buffer_.size()));
+    auto buf = asio::buffer(buffer_.data() + used_, buffer_.size() - used_);
+    if (tls_) co_return co_await tls_->async_read_some(buf, use_nothrow);
+    co_return co_await tcp_.async_read_some(buf, use_nothrow);
+  }
+
+  asio::awaitable<error_code> write(const pdu::Bytes& out) {
+    if (tls_) {
+      auto [ec, n] = co_await asio::async_write(*tls_, asio::buffer(out), use_nothrow);
+      co_return ec;
+    }
+    auto [ec, n] = co_await asio::async_write(tcp_, asio::buffer(out), use_nothrow);
+    co_return ec;
+  }
+
+  /// Reads and discards until the client leaves: a deliberate stall.
+  asio::awaitable<void> stall(std::string what) {
+    emit("behaviour", {{"what", std::move(what)}, {"phase", to_string(acceptor_.phase())}});
+    tcp_.expires_never();
+    std::size_t discarded = 0;
+    for (;;) {
+      used_ = 0;
+      auto [ec, n] = co_await read_some();
+      if (ec) {
+        close_reason("client", ec, discarded);
+        co_return;
+      }
+      discarded += n;
+    }
+  }
+
+  void close_reason(std::string_view by_default, const error_code& ec, std::size_t discarded = 0) {
+    nlohmann::json d;
+    if (stopping_) {
+      d = {{"by", "server"}, {"reason", "server stopped"}};
+    } else if (ec == beast::error::timeout) {
+      d = {{"by", "server"}, {"reason", "timed out waiting for the client in " + std::string(to_string(acceptor_.phase()))}};
+    } else if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+      d = {{"by", by_default}, {"reason", "connection closed (eof)"}};
+    } else {
+      d = {{"by", by_default}, {"reason", ec.message()}};
+    }
+    if (discarded) d["discarded_bytes"] = discarded;
+    d["phase"] = to_string(acceptor_.phase());
+    emit("closed", std::move(d));
+  }
+
+  asio::awaitable<bool> upgrade_tls() {
+    tls_.emplace(FaultyStream<beast::tcp_stream&>(tcp_), *server_.tls);
+    SSL* ssl = tls_->native_handle();
+    SSL_set_msg_callback_arg(ssl, static_cast<AlertObserver*>(this));
+    if (server_.config.behaviour.tls_write_budget) {
+      tls_->next_layer().set_write_budget(server_.config.behaviour.tls_write_budget);
+      emit("behaviour", {{"what", "tls output cut after " + std::to_string(*server_.config.behaviour.tls_write_budget) +
+                                      " bytes"},
+                         {"phase", to_string(acceptor_.phase())}});
+      tcp_.expires_never();
+    } else {
+      tcp_.expires_after(server_.config.handshake_timeout);
+    }
+    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_nothrow);
+    if (ec) {
+      emit("tls", {{"result", "failed"}, {"error", ec.message()}});
+      close_reason("client", ec);
+      co_return false;
+    }
+    const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    emit("tls", {{"result", "ok"},
+                 {"version", SSL_get_version(ssl)},
+                 {"cipher", SSL_get_cipher_name(ssl)},
+                 {"sni", sni ? sni : ""}});
+    tls_->next_layer().set_write_budget(std::nullopt);
+    co_return true;
+  }
+
+  Server::Impl& server_;
+  beast::tcp_stream tcp_;
+  std::optional<TlsStream> tls_;
+  std::uint64_t id_;
+  std::chrono::steady_clock::time_point start_;
+  acceptor::Acceptor acceptor_;
+  std::vector<std::uint8_t> buffer_;
+  std::size_t used_ = 0;
+  bool stopping_ = false;
+};
+
+asio::awaitable<void> Session::run() {
+  error_code peer_ec;
+  auto peer = tcp_.socket().remote_endpoint(peer_ec);
+  emit("accepted", {{"peer", peer_ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port())}});
+  acceptor_.start();
+  const auto& behaviour = server_.config.behaviour;
+  for (;;) {
+    if (behaviour.stall_in && *behaviour.stall_in == acceptor_.phase()) {
+      co_await stall("stall: the server stops answering");
+      co_return;
+    }
+    if (acceptor_.phase() == Phase::active) {
+      tcp_.expires_never();
+      // An idle session holds no read buffer of its own.
+      if (used_ == 0 && buffer_.capacity() > 0) std::vector<std::uint8_t>().swap(buffer_);
+    } else {
+      tcp_.expires_after(server_.config.handshake_timeout);
+    }
+    auto [ec, n] = co_await read_some();
+    if (ec) {
+      close_reason("client", ec);
+      co_return;
+    }
+    used_ += n;
+    // Hand every complete frame to the acceptor.
+    std::size_t consumed = 0;
+    for (;;) {
+      auto view = pdu::ByteView(buffer_.data() + consumed, used_ - consumed);
+      auto size = pdu::frame_size(view);
+      if (!size) {
+        emit("protocol_error", {{"error", size.error().message()}});
+        emit("closed", {{"by", "server"}, {"reason", size.error().message()}, {"phase", to_string(acceptor_.phase())}});
+        co_return;
+      }
+      if (*size == 0 || *size > view.size()) break;
+      auto frame = view.first(*size);
+      auto step = acceptor_.step(frame);
+      consumed += *size;
+      if (!step) {
+        emit("protocol_error", {{"error", step.error().message()}, {"bytes", pdu::to_hex(frame)}});
+        emit("closed", {{"by", "server"}, {"reason", step.error().message()}, {"phase", to_string(acceptor_.phase())}});
+        co_return;
+      }
+      if (!step->out.empty()) {
+        tcp_.expires_after(server_.config.handshake_timeout);
+        if (auto wec = co_await write(step->out)) {
+          close_reason("client", wec);
+          co_return;
+        }
+      }
+      if (step->directive == acceptor::Directive::close) {
+        emit("closed", {{"by", "server"}, {"reason", step->reason}, {"phase", to_string(acceptor_.phase())}});
+        beast::error_code ignored;
+        tcp_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        co_return;
+      }
+      if (step->directive == acceptor::Directive::start_tls) {
+        if (consumed != used_) {
+          emit("protocol_error", {{"error", "client sent data before the TLS handshake could start"}});
+          emit("closed", {{"by", "server"}, {"reason", "unexpected data before TLS"}, {"phase", to_string(acceptor_.phase())}});
+          co_return;
+        }
+        used_ = consumed = 0;
+        if (behaviour.stall_in && *behaviour.stall_in == Phase::security_upgrade) {
+          co_await stall("stall: the server never starts TLS");
+          co_return;
+        }
+        if (!co_await upgrade_tls()) co_return;
+        acceptor_.security_upgraded();
+        break;
+      }
+    }
+    if (consumed > 0) {
+      std::memmove(buffer_.data(), buffer_.data() + consumed, used_ - consumed);
+      used_ -= consumed;
+    }
+    if (used_ >= kMaxBuffered) {
+      emit("protocol_error", {{"error", "frame larger than 70 KiB"}});
+      emit("closed", {{"by", "server"}, {"reason", "frame too large"}, {"phase", to_string(acceptor_.phase())}});
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await listener.async_accept(use_nothrow);
+    if (ec == asio::error::operation_aborted || !listener.is_open()) co_return;
+    if (ec) {
+      // EMFILE and friends: record and go on; the listener itself is fine.
+      TraceEvent e;
+      e.ts_us = now_unix_us();
+      e.event = "accept_failed";
+      e.data = {{"error", ec.message()}};
+      trace->record(e);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    const std::uint64_t id = ++accepted;
+    ++open;
+    auto session = std::make_shared<Session>(*this, std::move(socket), id);
+    sessions[id] = session;
+    // The callable keeps the session alive for the whole coroutine; never `detached`.
+    asio::co_spawn(io, [session] { return session->run(); },
+                   [this, id](std::exception_ptr ex) {
+                     sessions.erase(id);
+                     if (!ex) return;
+                     TraceEvent e;
+                     e.conn = id;
+                     e.ts_us = now_unix_us();
+                     e.event = "closed";
+                     try {
+                       std::rethrow_exception(ex);
+                     } catch (const std::exception& x) {
+                       e.data = {{"by", "server"}, {"reason", std::string("internal error: ") + x.what()}};
+                     }
+                     trace->record(e);
+                   });
+  }
+}
+
+Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->trace = impl_->config.trace ? impl_->config.trace : std::make_shared<NullTrace>();
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  auto& d = *impl_;
+  if (d.started) return;
+  d.certs = d.config.certificates ? d.config.certificates : ServerCertificates::generate_default();
+  d.tls = make_tls_context(d.config, *d.certs);
+  tcp::endpoint ep(asio::ip::make_address(d.config.listen_address), d.config.port);
+  d.listener.open(ep.protocol());
+  d.listener.set_option(asio::socket_base::reuse_address(true));
+  d.listener.bind(ep);
+  d.listener.listen(asio::socket_base::max_listen_connections);
+  d.port = d.listener.local_endpoint().port();
+  std::promise<void> exited;
+  d.thread_exited = exited.get_future();
+  asio::co_spawn(d.io, [&d] { return d.accept_loop(); }, [](std::exception_ptr ex) {
+    if (ex) std::rethrow_exception(ex);  // A bug in the accept loop: let it surface.
+  });
+  d.thread = std::thread([&d, exited = std::move(exited)]() mutable {
+    pthread_getcpuclockid(pthread_self(), &d.thread_clock);
+    d.have_clock = true;
+    d.io.run();
+    exited.set_value();
+  });
+  d.started = true;
+}
+
+void Server::stop() {
+  auto& d = *impl_;
+  if (!d.started) return;
+  d.started = false;
+  std::promise<void> closed;
+  auto done = closed.get_future();
+  asio::post(d.io, [&d, &closed] {
+    beast::error_code ec;
+    d.listener.close(ec);
+    for (auto& [id, weak] : d.sessions) {
+      if (auto s = weak.lock()) s->cancel();
+    }
+    closed.set_value();
+  });
+  done.wait_for(std::chrono::seconds(5));
+  // With the listener and every socket closed, run() returns once the sessions have unwound.
+  if (d.thread_exited.wait_for(std::chrono::seconds(5)) != std::future_status::ready) d.io.stop();
+  if (d.thread.joinable()) d.thread.join();
+}
+
+std::uint16_t Server::port() const noexcept { return impl_->port; }
+const ServerCertificates& Server::certificates() const { return *impl_->certs; }
+std::uint64_t Server::connections() const noexcept { return impl_->accepted.load(); }
+std::size_t Server::open_sessions() const noexcept { return impl_->open.load(); }
+
+std::chrono::nanoseconds Server::io_thread_cpu_time() const {
+  if (!impl_->have_clock) return {};
+  timespec ts{};
+  clock_gettime(impl_->thread_clock, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+}  // namespace rdpfault::fakeserver

@@ -1,0 +1,142 @@
+// rdpfault serve: a fake RDP server for any client, with its trace on stdout.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "options.hpp"
+#include "rdpfault/fakeserver/server.hpp"
+
+namespace rdpfault::cli {
+namespace {
+
+/// Prints each event (JSON lines or text) and counts closed connections.
+class ServeTrace final : public fakeserver::TraceSink {
+ public:
+  explicit ServeTrace(std::string format) : format_(std::move(format)) {}
+  void record(const fakeserver::TraceEvent& e) override {
+    std::lock_guard lock(mu_);
+    if (format_ == "none") {
+      // Counted only.
+    } else if (format_ == "json") {
+      std::cout << e.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n' << std::flush;
+    } else {
+      std::cout << fakeserver::format_event(e) << '\n' << std::flush;
+    }
+    if (e.event == "closed") ++closed_;
+  }
+  std::uint64_t closed() {
+    std::lock_guard lock(mu_);
+    return closed_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string format_;
+  std::uint64_t closed_ = 0;
+};
+
+struct ServeOptions {
+  std::uint16_t port = 3389;
+  std::string listen = "127.0.0.1";
+  std::vector<std::string> security = {"tls", "rdp"};
+  std::string stall_in;
+  std::size_t tls_cut_after = 0;
+  bool tls_cut = false;
+  std::string write_ca;
+  std::string format = "json";  // json, text or none
+  std::uint64_t exit_after = 0;
+  int handshake_timeout_ms = 30000;
+};
+
+int run_serve(const ServeOptions& o) {
+  fakeserver::ServerConfig config;
+  config.listen_address = o.listen;
+  config.port = o.port;
+  config.handshake_timeout = std::chrono::milliseconds(o.handshake_timeout_ms);
+  config.acceptor.allow_rdp = config.acceptor.allow_tls = false;
+  for (const auto& s : o.security) {
+    if (s == "rdp") config.acceptor.allow_rdp = true;
+    if (s == "tls") config.acceptor.allow_tls = true;
+  }
+  if (!o.stall_in.empty()) config.behaviour.stall_in = phase_from_string(o.stall_in);
+  if (o.tls_cut) config.behaviour.tls_write_budget = o.tls_cut_after;
+  auto trace = std::make_shared<ServeTrace>(o.format);
+  config.trace = trace;
+
+  // Block the signals before the I/O thread exists, so only sigtimedwait below sees them.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  // Each session holds a socket: let the server use every descriptor it may.
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  fakeserver::Server server(config);
+  server.start();
+  const auto& certs = server.certificates();
+  if (!o.write_ca.empty()) certs::write_cert_file(o.write_ca, certs.ca);
+  nlohmann::json hello = {{"event", "listening"},
+                          {"address", o.listen},
+                          {"port", server.port()},
+                          {"ca_sha256", certs.ca.sha256_fingerprint()},
+                          {"cert_sha256", certs.leaf.sha256_fingerprint()}};
+  if (!o.write_ca.empty()) hello["ca_file"] = o.write_ca;
+  std::cout << hello.dump() << '\n' << std::flush;
+  std::cerr << "rdpfault: serving RDP on " << o.listen << ":" << server.port() << " (Ctrl-C stops)\n"
+            << "rdpfault: try: rdpfault connect " << o.listen << ":" << server.port()
+            << (o.write_ca.empty() ? " --accept-any-cert" : " --ca " + o.write_ca) << "\n";
+
+  timespec tick{0, 100'000'000};
+  for (;;) {
+    int sig = sigtimedwait(&sigs, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) break;
+    if (o.exit_after > 0 && trace->closed() >= o.exit_after) break;
+  }
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+Subcommand add_serve(CLI::App& app) {
+  auto o = std::make_shared<ServeOptions>();
+  auto* sub = app.add_subcommand("serve", "Run a fake RDP server; prints its trace as JSON lines");
+  sub->add_option("--port", o->port, "TCP port; 0 picks a free one and prints it")->capture_default_str();
+  sub->add_option("--listen", o->listen, "Address to bind (loopback unless you mean otherwise)")
+      ->capture_default_str();
+  sub->add_option("--sec", o->security, "Security protocols the server allows")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"tls", "rdp"}))
+      ->capture_default_str();
+  sub->add_option("--stall-in", o->stall_in, "Go silent on entering this phase")
+      ->check(CLI::IsMember({"connection_initiation", "security_upgrade", "basic_settings_exchange",
+                             "channel_connection", "secure_settings_exchange", "capabilities_exchange",
+                             "finalization", "active"}));
+  sub->add_option("--tls-cut-after", o->tls_cut_after, "Send only this many bytes of the TLS handshake, then stall")
+      ->each([o](const std::string&) { o->tls_cut = true; });
+  sub->add_option("--write-ca", o->write_ca, "Write the test CA certificate (PEM) to this file");
+  sub->add_option("--format", o->format, "Trace format on stdout")->check(CLI::IsMember({"json", "text", "none"}))
+      ->capture_default_str();
+  sub->add_option("--exit-after", o->exit_after, "Exit once this many connections have closed (0: never)");
+  sub->add_option("--handshake-timeout-ms", o->handshake_timeout_ms,
+                  "Bound on each wait for the client before the session is active")
+      ->check(CLI::Range(100, 3600000))
+      ->capture_default_str();
+  sub->footer("Example:\n  rdpfault serve --port 0 --write-ca /tmp/rdpfault-ca.pem --format text");
+  warn_if_not_loopback(sub, o->listen);
+  return {sub, [o] { return run_serve(*o); }};
+}
+
+}  // namespace rdpfault::cli

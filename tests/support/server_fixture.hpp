@@ -1,0 +1,79 @@
+#pragma once
+// A fake server on 127.0.0.1:0 with an in-memory trace and its CA written to a temporary
+// file the client driver can trust.
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "rdpfault/client/driver.hpp"
+#include "rdpfault/fakeserver/server.hpp"
+
+namespace rdpfault::test {
+
+/// Certificates are made once per test binary: RSA key generation is the slow part.
+inline std::shared_ptr<const fakeserver::ServerCertificates> shared_certificates() {
+  static auto certs = fakeserver::ServerCertificates::generate_default();
+  return certs;
+}
+
+class RunningServer {
+ public:
+  explicit RunningServer(fakeserver::ServerConfig config = {}) {
+    trace = std::make_shared<fakeserver::MemoryTrace>();
+    config.trace = trace;
+    if (!config.certificates) config.certificates = shared_certificates();
+    server = std::make_unique<fakeserver::Server>(config);
+    server->start();
+    char tmpl[] = "/tmp/rdpfault-test-XXXXXX";
+    dir = mkdtemp(tmpl);
+    ca_file = dir + "/ca.pem";
+    certs::write_cert_file(ca_file, server->certificates().ca);
+  }
+  ~RunningServer() {
+    server->stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+
+  /// A request that should reach the active session against this server.
+  ConnectRequest request() const {
+    ConnectRequest r;
+    r.host = "127.0.0.1";
+    r.port = server->port();
+    r.security = {SecurityProtocol::tls};
+    r.cert_policy = CertPolicy::trust_ca;
+    r.ca_file = ca_file;
+    r.username = "tester";
+    r.timeout_ms = 20000;
+    r.activation_timeout_ms = 15000;
+    return r;
+  }
+
+  /// Events of every connection with this name, in order.
+  std::vector<std::string> events_named(const std::string& name) const {
+    std::vector<std::string> out;
+    for (const auto& e : trace->events()) {
+      if (e.event == name) out.push_back(e.data.dump());
+    }
+    return out;
+  }
+
+  bool wait_for_event(const std::string& name, std::size_t count, std::chrono::milliseconds timeout) const {
+    return trace->wait_until(
+        [&](const auto& ev) {
+          std::size_t n = 0;
+          for (const auto& e : ev) n += e.event == name;
+          return n >= count;
+        },
+        timeout);
+  }
+
+  std::shared_ptr<fakeserver::MemoryTrace> trace;
+  std::unique_ptr<fakeserver::Server> server;
+  std::string dir;
+  std::string ca_file;
+};
+
+}  // namespace rdpfault::test
