@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 bash ci/install-deps.sh
 cmake --preset ci >/dev/null
 cmake --build --preset ci
-exec build/ci/harness/rdpfault demo "$@"
+exec build/ci/bin/rdpfault demo "$@"

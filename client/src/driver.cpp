@@ -1,0 +1,394 @@
+#include "driver.hpp"
+
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include <freerdp/error.h>
+#include <freerdp/event.h>
+#include <freerdp/freerdp.h>
+#include <freerdp/settings.h>
+#include <freerdp/update.h>
+#include <nlohmann/json.hpp>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <winpr/synch.h>
+#include <winpr/wlog.h>
+
+#include "classify.hpp"
+
+namespace rdpfault::client {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kMaxLogLines = 50;
+constexpr std::size_t kMaxLogLine = 300;
+
+class Driver;
+Driver* g_driver = nullptr;  // The WLog callback has no user pointer; one driver per process.
+
+struct DriverContext {
+  rdpContext base;
+  Driver* driver;
+};
+
+class Driver {
+ public:
+  explicit Driver(const ConnectRequest& req) : req_(req), start_(Clock::now()) {}
+
+  int run();
+
+  // Called from FreeRDP's threads.
+  void on_log(const wLogMessage* msg);
+  DWORD on_certificate(DWORD flags);
+  void on_error_info(UINT32 code) {
+    std::lock_guard lock(mu_);
+    error_info_ = code;
+  }
+  void on_paint() { painted_ = true; }
+  void on_tcp_connect() { enter(Phase::tcp_connect, true); }
+
+ private:
+  double ms() const { return std::chrono::duration<double, std::milli>(Clock::now() - start_).count(); }
+  void enter(Phase p, bool force = false);
+  void emit(const nlohmann::json& j) {
+    std::lock_guard lock(out_mu_);
+    const auto s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::fwrite(s.data(), 1, s.size(), stdout);
+    std::fflush(stdout);
+  }
+  bool prepare_config_dir();
+  void configure(rdpSettings* s);
+  void watchdog();
+  ConnectResult finish(bool ok, UINT32 err, std::string tls_error);
+
+  const ConnectRequest& req_;
+  Clock::time_point start_;
+  std::string config_dir_;
+  freerdp* instance_ = nullptr;
+
+  std::mutex out_mu_;
+  std::mutex mu_;  // Guards everything below.
+  std::optional<Phase> phase_;
+  double phase_start_ = 0;
+  std::vector<PhaseTiming> phases_;
+  std::vector<std::string> log_;
+  std::optional<int> verify_code_;
+  std::string verify_detail_;
+  bool mismatch_ = false;
+  std::optional<UINT32> error_info_;
+  std::atomic<bool> painted_{false};
+  std::atomic<bool> cancelled_{false};
+  Phase cancelled_in_ = Phase::tcp_connect;
+
+  std::mutex wd_mu_;
+  std::condition_variable wd_cv_;
+  bool done_ = false;
+};
+
+void Driver::enter(Phase p, bool force) {
+  double now = ms();
+  {
+    std::lock_guard lock(mu_);
+    if (phase_ && *phase_ == p && !force) return;
+    if (!phases_.empty()) phases_.back().ms = now - phase_start_;
+    phases_.push_back({p, 0});
+    phase_ = p;
+    phase_start_ = now;
+  }
+  emit({{"event", "phase"}, {"phase", to_string(p)}, {"ms", now}});
+}
+
+void Driver::on_log(const wLogMessage* msg) {
+  if (!msg || !msg->TextString) return;
+  const std::string_view module = msg->PrefixString ? msg->PrefixString : "";
+  const std::string_view text = msg->TextString;
+  if (module.find("com.freerdp.core.connection") != std::string_view::npos) {
+    auto arrow = text.find("--> ");
+    if (text.find("rdp_client_transition_to_state") != std::string_view::npos && arrow != std::string_view::npos) {
+      if (auto p = phase_from_state_name(text.substr(arrow + 4))) enter(*p);
+    }
+  } else if (module.find("com.freerdp.core.nego") != std::string_view::npos) {
+    if (auto p = phase_from_nego_log(text)) enter(*p);
+  }
+  if (auto v = parse_verify_failure(text)) {
+    std::lock_guard lock(mu_);
+    if (!verify_code_) {
+      verify_code_ = v->first;
+      verify_detail_ = v->second;
+    }
+  }
+  if (msg->Level >= WLOG_WARN) {
+    std::lock_guard lock(mu_);
+    if (log_.size() < kMaxLogLines) {
+      std::string line = std::string(module) + ": " + std::string(text.substr(0, kMaxLogLine));
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      log_.push_back(std::move(line));
+    }
+  }
+}
+
+DWORD Driver::on_certificate(DWORD flags) {
+  {
+    std::lock_guard lock(mu_);
+    if (flags & 0x80) mismatch_ = true;  // VERIFY_CERT_FLAG_MISMATCH
+  }
+  // 2 = accept for this session only: nothing is stored in known_hosts2.
+  return req_.cert_policy == CertPolicy::accept_any ? 2 : 0;
+}
+
+bool Driver::prepare_config_dir() {
+  char tmpl[] = "/tmp/rdpfault-driver-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return false;
+  config_dir_ = tmpl;
+  setenv("HOME", config_dir_.c_str(), 1);
+  setenv("XDG_CONFIG_HOME", config_dir_.c_str(), 1);
+  if (req_.cert_policy != CertPolicy::trust_ca) return true;
+  // FreeRDP trusts PEM files named <subject hash>.0 in <ConfigPath>/certs.
+  FILE* f = std::fopen(req_.ca_file.c_str(), "r");
+  if (!f) return false;
+  X509* ca = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (!ca) return false;
+  char name[16];
+  std::snprintf(name, sizeof name, "%08lx.0", X509_subject_name_hash(ca));
+  X509_free(ca);
+  const auto dir = std::filesystem::path(config_dir_) / "freerdp" / "certs";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::filesystem::copy_file(req_.ca_file, dir / name, ec);
+  return !ec;
+}
+
+void Driver::configure(rdpSettings* s) {
+  freerdp_settings_set_string(s, FreeRDP_ServerHostname, req_.host.c_str());
+  freerdp_settings_set_uint32(s, FreeRDP_ServerPort, req_.port);
+  if (!req_.username.empty()) freerdp_settings_set_string(s, FreeRDP_Username, req_.username.c_str());
+  if (!req_.password.empty()) freerdp_settings_set_string(s, FreeRDP_Password, req_.password.c_str());
+  if (!req_.domain.empty()) freerdp_settings_set_string(s, FreeRDP_Domain, req_.domain.c_str());
+  auto has = [&](SecurityProtocol p) {
+    return std::find(req_.security.begin(), req_.security.end(), p) != req_.security.end();
+  };
+  freerdp_settings_set_bool(s, FreeRDP_RdpSecurity, has(SecurityProtocol::rdp));
+  freerdp_settings_set_bool(s, FreeRDP_TlsSecurity, has(SecurityProtocol::tls));
+  freerdp_settings_set_bool(s, FreeRDP_NlaSecurity, has(SecurityProtocol::nla));
+  freerdp_settings_set_bool(s, FreeRDP_ExtSecurity, FALSE);
+  freerdp_settings_set_bool(s, FreeRDP_NegotiateSecurityLayer, TRUE);  // FALSE never connects in 2.11.7
+  freerdp_settings_set_uint32(s, FreeRDP_TcpConnectTimeout, static_cast<UINT32>(req_.tcp_connect_timeout_ms));
+  freerdp_settings_set_uint32(s, FreeRDP_TcpAckTimeout, static_cast<UINT32>(req_.activation_timeout_ms));
+  freerdp_settings_set_bool(s, FreeRDP_AutoReconnectionEnabled, FALSE);
+  freerdp_settings_set_bool(s, FreeRDP_IgnoreCertificate, FALSE);
+  freerdp_settings_set_bool(s, FreeRDP_AutoAcceptCertificate, FALSE);
+  freerdp_settings_set_bool(s, FreeRDP_AutoDenyCertificate, FALSE);
+  freerdp_settings_set_bool(s, FreeRDP_SoftwareGdi, FALSE);
+  freerdp_settings_set_uint32(s, FreeRDP_DesktopWidth, 1024);
+  freerdp_settings_set_uint32(s, FreeRDP_DesktopHeight, 768);
+  freerdp_settings_set_uint32(s, FreeRDP_ColorDepth, 32);
+  if (!req_.cert_name.empty()) freerdp_settings_set_string(s, FreeRDP_CertificateName, req_.cert_name.c_str());
+}
+
+void Driver::watchdog() {
+  std::unique_lock lock(wd_mu_);
+  const auto deadline = start_ + std::chrono::milliseconds(req_.timeout_ms);
+  if (wd_cv_.wait_until(lock, deadline, [&] { return done_; })) return;
+  // FreeRDP 2.11 has no timeout in the X.224 wait or the TLS handshake, and abort alone does
+  // not wake them: abort first (fixes the error, stops the reconnect), then shut the sockets.
+  {
+    std::lock_guard g(mu_);
+    cancelled_in_ = phase_.value_or(Phase::tcp_connect);
+  }
+  cancelled_ = true;
+  freerdp_abort_connect(instance_);
+  {
+    std::lock_guard g(interpose::mu);
+    for (int fd : interpose::sockets) ::shutdown(fd, SHUT_RDWR);
+  }
+  if (wd_cv_.wait_for(lock, std::chrono::milliseconds(1500), [&] { return done_; })) return;
+  // FreeRDP did not come back: report and leave without it.
+  auto r = finish(false, 0, "");
+  r.detail = "deadline reached in " + std::string(to_string(r.phase_reached)) + "; FreeRDP did not return after cancel";
+  auto j = to_json(r);
+  j["event"] = "result";
+  emit(j);
+  std::error_code ec;
+  std::filesystem::remove_all(config_dir_, ec);
+  _exit(0);
+}
+
+ConnectResult Driver::finish(bool ok, UINT32 err, std::string tls_error) {
+  ConnectResult r;
+  std::lock_guard lock(mu_);
+  if (!phases_.empty()) phases_.back().ms = ms() - phase_start_;
+  r.phases = phases_;
+  r.phase_reached = cancelled_ ? cancelled_in_ : phase_.value_or(Phase::tcp_connect);
+  r.freerdp_error = err;
+  r.freerdp_error_name = freerdp_get_last_error_name(err) ? freerdp_get_last_error_name(err) : "";
+  r.freerdp_error_string = freerdp_get_last_error_string(err) ? freerdp_get_last_error_string(err) : "";
+  if (!error_info_ && (err & 0xFFFF0000u) == 0x00010000u) error_info_ = err & 0xFFFFu;
+  if (error_info_) {
+    r.server_error_info = *error_info_;
+    const char* n = freerdp_get_error_info_name(*error_info_);
+    r.server_error_info_name = n ? n : "";
+  }
+  if (verify_code_) {
+    r.cert_reason = cert_reason_from_verify_code(*verify_code_);
+    r.cert_detail = verify_detail_;
+  } else if (mismatch_) {
+    r.cert_reason = CertReason::name_mismatch;
+    r.cert_detail = "the certificate does not name " + (req_.cert_name.empty() ? req_.host : req_.cert_name);
+  }
+  r.tls_error = std::move(tls_error);
+  r.tcp_connections = interpose::tcp_connects.load();
+  r.painted = painted_;
+  r.elapsed_ms = ms();
+  r.log = log_;
+  if (cancelled_) {
+    r.outcome = Outcome::timed_out;
+    r.detail = "deadline of " + std::to_string(req_.timeout_ms) + " ms reached in " +
+               std::string(to_string(r.phase_reached)) + "; the driver cancelled FreeRDP";
+  } else if (ok) {
+    r.outcome = Outcome::connected;
+    r.detail = painted_ ? "active session; the server's first update arrived" : "active session";
+  } else {
+    r.outcome = Outcome::failed;
+    r.detail = err == 0 ? "FreeRDP gave up waiting for activation (TcpAckTimeout " +
+                              std::to_string(req_.activation_timeout_ms) + " ms) with no error set"
+                        : "FreeRDP reported " + r.freerdp_error_name;
+  }
+  return r;
+}
+
+BOOL log_callback(const wLogMessage* msg) {
+  if (g_driver) g_driver->on_log(msg);
+  return TRUE;
+}
+
+DWORD verify_certificate(freerdp* instance, const char*, UINT16, const char*, const char*, const char*, const char*,
+                         DWORD flags) {
+  return reinterpret_cast<DriverContext*>(instance->context)->driver->on_certificate(flags);
+}
+
+DWORD verify_changed_certificate(freerdp* instance, const char*, UINT16, const char*, const char*, const char*,
+                                 const char*, const char*, const char*, const char*, DWORD flags) {
+  return reinterpret_cast<DriverContext*>(instance->context)->driver->on_certificate(flags);
+}
+
+BOOL authenticate(freerdp*, char**, char**, char**) { return FALSE; }  // No one to ask.
+
+BOOL bitmap_update(rdpContext* context, const BITMAP_UPDATE*) {
+  reinterpret_cast<DriverContext*>(context)->driver->on_paint();
+  return TRUE;
+}
+
+BOOL surface_bits(rdpContext* context, const SURFACE_BITS_COMMAND*) {
+  reinterpret_cast<DriverContext*>(context)->driver->on_paint();
+  return TRUE;
+}
+
+void error_info_handler(void* context, ErrorInfoEventArgs* e) {
+  reinterpret_cast<DriverContext*>(context)->driver->on_error_info(e->code);
+}
+
+std::string drain_openssl_errors() {
+  std::string s;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!s.empty()) s += "; ";
+    s += buf;
+  }
+  return s;
+}
+
+int Driver::run() {
+  if (!prepare_config_dir()) {
+    ConnectResult r;
+    r.outcome = Outcome::failed;
+    r.detail = "cannot prepare the client's configuration (CA file '" + req_.ca_file + "')";
+    auto j = to_json(r);
+    j["event"] = "result";
+    emit(j);
+    return 0;
+  }
+  interpose::host_map = req_.host_map;
+  interpose::on_connect = [this] { on_tcp_connect(); };
+
+  // All of FreeRDP's logging goes to on_log, at DEBUG: the phase lines are DEBUG messages.
+  wLog* root = WLog_GetRoot();
+  WLog_SetLogAppenderType(root, WLOG_APPENDER_CALLBACK);
+  wLogCallbacks callbacks{};
+  callbacks.message = log_callback;
+  WLog_ConfigureAppender(WLog_GetLogAppender(root), "callbacks", &callbacks);
+  WLog_Layout_SetPrefixFormat(root, WLog_GetLogLayout(root), "%mn");
+  WLog_SetLogLevel(root, WLOG_DEBUG);
+  WLog_OpenAppender(root);
+
+  instance_ = freerdp_new();
+  instance_->ContextSize = sizeof(DriverContext);
+  instance_->VerifyCertificateEx = verify_certificate;
+  instance_->VerifyChangedCertificateEx = verify_changed_certificate;
+  instance_->Authenticate = authenticate;
+  if (!freerdp_context_new(instance_)) {
+    freerdp_free(instance_);
+    return 3;
+  }
+  auto* ctx = reinterpret_cast<DriverContext*>(instance_->context);
+  ctx->driver = this;
+  configure(instance_->settings);
+  // Updates may arrive in the same read as the Font Map, before PostConnect: set them now.
+  instance_->update->BitmapUpdate = bitmap_update;
+  instance_->update->SurfaceBits = surface_bits;
+  PubSub_SubscribeErrorInfo(instance_->context->pubSub, error_info_handler);
+
+  std::thread wd([this] { watchdog(); });
+  const BOOL ok = freerdp_connect(instance_);
+  const UINT32 err = freerdp_get_last_error(instance_->context);
+  std::string tls_error = drain_openssl_errors();
+  if (ok && !cancelled_) {
+    const auto until = std::min(Clock::now() + std::chrono::milliseconds(req_.wait_for_paint_ms),
+                                start_ + std::chrono::milliseconds(req_.timeout_ms));
+    while (!painted_ && Clock::now() < until && !freerdp_shall_disconnect(instance_)) {
+      HANDLE handles[64];
+      DWORD n = freerdp_get_event_handles(instance_->context, handles, 64);
+      if (n == 0) break;
+      WaitForMultipleObjects(n, handles, FALSE, 100);
+      if (!freerdp_check_event_handles(instance_->context)) break;
+    }
+  }
+  auto result = finish(ok, err, std::move(tls_error));
+  if (ok) freerdp_disconnect(instance_);
+  {
+    std::lock_guard lock(wd_mu_);
+    done_ = true;
+  }
+  wd_cv_.notify_all();
+  wd.join();
+  auto j = to_json(result);
+  j["event"] = "result";
+  emit(j);
+  g_driver = nullptr;
+  freerdp_context_free(instance_);
+  freerdp_free(instance_);
+  std::error_code ec;
+  std::filesystem::remove_all(config_dir_, ec);
+  return 0;
+}
+
+}  // namespace
+
+int drive(const ConnectRequest& request) {
+  Driver d(request);
+  g_driver = &d;
+  return d.run();
+}
+
+}  // namespace rdpfault::client

@@ -1,0 +1,247 @@
+// The parent side: spawn rdpfault-driver, feed it the request, follow its output, and make
+// sure it is gone by the deadline.
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "rdpfault/client/driver.hpp"
+
+extern char** environ;
+
+namespace rdpfault::client {
+namespace {
+
+constexpr std::size_t kStderrKeep = 8192;
+
+std::string resolve_driver(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("RDPFAULT_DRIVER"); env && *env) return env;
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto next_to = self.parent_path() / "rdpfault-driver";
+    if (std::filesystem::exists(next_to, ec)) return next_to.string();
+  }
+  return RDPFAULT_DEFAULT_DRIVER_PATH;
+}
+
+struct Pipe {
+  int fd[2] = {-1, -1};
+  bool open() { return pipe2(fd, O_CLOEXEC) == 0; }
+  void close_read() { if (fd[0] >= 0) ::close(fd[0]), fd[0] = -1; }
+  void close_write() { if (fd[1] >= 0) ::close(fd[1]), fd[1] = -1; }
+  ~Pipe() { close_read(); close_write(); }
+};
+
+ConnectResult crashed(std::string detail) {
+  ConnectResult r;
+  r.outcome = Outcome::crashed;
+  r.detail = std::move(detail);
+  return r;
+}
+
+std::string tail_lines(const std::string& s, std::size_t n) {
+  std::size_t pos = s.size();
+  for (std::size_t i = 0; i < n && pos > 0; ++i) {
+    pos = s.rfind('\n', pos - 1);
+    if (pos == std::string::npos) return s;
+  }
+  return s.substr(pos + 1);
+}
+
+}  // namespace
+
+ConnectResult run_driver(const ConnectRequest& request, const RunOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string driver = resolve_driver(options.driver_path);
+  Pipe in, out, err;
+  if (!in.open() || !out.open() || !err.open()) return crashed(std::string("pipe: ") + strerror(errno));
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in.fd[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out.fd[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err.fd[1], 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attr, 0);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGINT);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  char* argv[] = {const_cast<char*>(driver.c_str()), nullptr};
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, driver.c_str(), &fa, &attr, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return crashed("cannot start " + driver + ": " + strerror(rc));
+  in.close_read();
+  out.close_write();
+  err.close_write();
+
+  // The request is small (well under a pipe buffer), so this write does not block.
+  const std::string req = to_json(request, true).dump() + "\n";
+  (void)!::write(in.fd[1], req.data(), req.size());
+  in.close_write();
+
+  const auto deadline = start + std::chrono::milliseconds(request.timeout_ms + options.grace_ms);
+  std::string out_buf, err_buf;
+  std::optional<ConnectResult> result;
+  Phase last_phase = Phase::tcp_connect;
+  std::vector<PhaseTiming> phases;
+  double last_phase_ms = 0;
+  bool killed = false;
+  bool out_open = true, err_open = true;
+
+  auto handle_line = [&](const std::string& line) {
+    if (line.empty()) return;
+    try {
+      auto j = nlohmann::json::parse(line);
+      const auto event = j.value("event", "");
+      if (event == "phase") {
+        auto p = phase_from_string(j.at("phase").get<std::string>());
+        if (!p) return;
+        double ms = j.value("ms", 0.0);
+        if (!phases.empty()) phases.back().ms = ms - last_phase_ms;
+        phases.push_back({*p, 0});
+        last_phase = *p;
+        last_phase_ms = ms;
+        if (options.on_phase) options.on_phase(*p, ms);
+      } else if (event == "result") {
+        result = connect_result_from_json(j);
+      }
+    } catch (const std::exception&) {
+      err_buf += "unparsable driver output: " + line.substr(0, 200) + "\n";
+    }
+  };
+
+  while (out_open || err_open) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      ::kill(-pid, SIGKILL);
+      killed = true;
+      break;
+    }
+    pollfd fds[2] = {{out_open ? out.fd[0] : -1, POLLIN, 0}, {err_open ? err.fd[0] : -1, POLLIN, 0}};
+    const int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+    if (::poll(fds, 2, wait_ms) < 0 && errno != EINTR) break;
+    char buf[4096];
+    if (out_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = ::read(out.fd[0], buf, sizeof buf);
+      if (n <= 0) {
+        out_open = false;
+      } else {
+        out_buf.append(buf, static_cast<std::size_t>(n));
+        for (std::size_t nl; (nl = out_buf.find('\n')) != std::string::npos;) {
+          handle_line(out_buf.substr(0, nl));
+          out_buf.erase(0, nl + 1);
+        }
+      }
+    }
+    if (err_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = ::read(err.fd[0], buf, sizeof buf);
+      if (n <= 0) {
+        err_open = false;
+      } else {
+        err_buf.append(buf, static_cast<std::size_t>(n));
+        if (err_buf.size() > 2 * kStderrKeep) err_buf.erase(0, err_buf.size() - kStderrKeep);
+      }
+    }
+  }
+  if (!out_buf.empty()) handle_line(out_buf);
+
+  // Reap. After SIGKILL this returns promptly; otherwise the driver has closed its output and
+  // is exiting — still bounded, by killing it if it lingers.
+  int status = 0;
+  for (int i = 0;; ++i) {
+    pid_t w = ::waitpid(pid, &status, i < 200 ? WNOHANG : 0);
+    if (w == pid || (w < 0 && errno != EINTR)) break;
+    if (i == 199) ::kill(-pid, SIGKILL);
+    ::usleep(5000);  // Polling waitpid; bounded to ~1 s before the kill above.
+  }
+  const double elapsed =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+  ConnectResult r;
+  if (killed && !result) {
+    r.outcome = Outcome::timed_out;
+    r.phase_reached = last_phase;
+    r.phases = phases;
+    r.detail = "the driver did not finish within " + std::to_string(request.timeout_ms) + " ms + " +
+               std::to_string(options.grace_ms) + " ms grace and was killed";
+  } else if (WIFSIGNALED(status) && !result) {
+    r.outcome = Outcome::crashed;
+    r.signal = WTERMSIG(status);
+    r.phase_reached = last_phase;
+    r.phases = phases;
+    r.detail = std::string("the driver died of signal ") + std::to_string(r.signal) + " (" + strsignal(r.signal) + ")";
+    if (!err_buf.empty()) r.detail += "; stderr: " + tail_lines(err_buf, 5);
+  } else if (!result) {
+    r.outcome = Outcome::crashed;
+    r.phase_reached = last_phase;
+    r.phases = phases;
+    r.detail = "the driver exited with status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+               " without a result";
+    if (!err_buf.empty()) r.detail += "; stderr: " + tail_lines(err_buf, 5);
+  } else {
+    r = *result;
+  }
+  if (r.elapsed_ms == 0) r.elapsed_ms = elapsed;
+  return r;
+}
+
+std::string describe(const ConnectResult& r) {
+  std::ostringstream o;
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "0x%08X", r.freerdp_error);
+  o << "outcome:         " << to_string(r.outcome) << "\n"
+    << "phase reached:   " << to_string(r.phase_reached) << "\n"
+    << "freerdp error:   " << hex << " " << (r.freerdp_error_name.empty() ? "-" : r.freerdp_error_name);
+  if (!r.freerdp_error_string.empty()) o << " (" << r.freerdp_error_string << ")";
+  o << "\n";
+  if (r.server_error_info) {
+    std::snprintf(hex, sizeof hex, "0x%X", *r.server_error_info);
+    o << "server error:    " << hex << " " << r.server_error_info_name << "\n";
+  }
+  if (r.cert_reason != CertReason::none || !r.cert_detail.empty()) {
+    o << "certificate:     " << to_string(r.cert_reason);
+    if (!r.cert_detail.empty()) o << " (" << r.cert_detail << ")";
+    o << "\n";
+  }
+  if (!r.tls_error.empty()) o << "tls error:       " << r.tls_error << "\n";
+  o << "tcp connections: " << r.tcp_connections << "\n";
+  if (r.outcome == Outcome::connected) o << "painted:         " << (r.painted ? "yes" : "no") << "\n";
+  if (r.signal) o << "signal:          " << r.signal << "\n";
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.1f ms", r.elapsed_ms);
+  o << "elapsed:         " << ms << "\n";
+  if (!r.phases.empty()) {
+    o << "phases:         ";
+    for (const auto& p : r.phases) {
+      std::snprintf(ms, sizeof ms, "%.1f", p.ms);
+      o << " " << to_string(p.phase) << "=" << ms << "ms";
+    }
+    o << "\n";
+  }
+  if (!r.detail.empty()) o << "detail:          " << r.detail << "\n";
+  return o.str();
+}
+
+}  // namespace rdpfault::client
