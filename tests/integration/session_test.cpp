@@ -81,6 +81,8 @@ struct StallCase {
   std::string expected_behaviour;
 };
 
+void PrintTo(const StallCase& c, std::ostream* os) { *os << c.name; }
+
 class DriverDeadline : public ::testing::TestWithParam<StallCase> {};
 
 TEST_P(DriverDeadline, ReturnsTimedOutInThePhaseItHung) {

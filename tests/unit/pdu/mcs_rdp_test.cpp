@@ -103,7 +103,8 @@ TEST(Ber, LengthForms) {
   EXPECT_EQ(ber::read_length(c, "a"), 0x7fu);
   EXPECT_EQ(ber::read_length(c, "b"), 0x80u);
   EXPECT_EQ(ber::read_length(c, "c"), 0x1234u);
-  ReadCursor bad(hex("83 01 02 03"), "test");
+  const auto four_byte_form = hex("83 01 02 03");
+  ReadCursor bad(four_byte_form, "test");
   ber::read_length(bad, "len");
   ASSERT_TRUE(bad.failed());
   EXPECT_EQ(bad.error()->field, "len");
