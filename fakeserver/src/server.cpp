@@ -58,6 +58,7 @@ std::shared_ptr<const ServerCertificates> ServerCertificates::generate_default()
   leaf.common_name = "localhost";
   leaf.dns_names = {"localhost", "127.0.0.1"};
   leaf.ip_addresses = {"127.0.0.1", "::1"};
+  leaf.key_type = certs::KeyType::ecdsa_p256;  // Signing a handshake costs ~50 µs, RSA-2048 ~1.5 ms.
   sc->leaf = certs::make_leaf(leaf, sc->ca);
   return sc;
 }

@@ -51,26 +51,40 @@ bool text_pixel(int x, int y) {
   return false;
 }
 
+/// The tiles' pixels, drawn once per process; only their position depends on the desktop.
+const std::vector<std::vector<std::uint16_t>>& tile_pixels() {
+  static const auto tiles = [] {
+    std::vector<std::vector<std::uint16_t>> t;
+    for (int tx = 0; tx < kWidth; tx += kTile) {
+      std::vector<std::uint16_t> px(kTile * kTile);
+      for (int y = 0; y < kTile; ++y) {
+        for (int x = 0; x < kTile; ++x) {
+          const int gx = tx + x;
+          const std::uint16_t bg = rgb565(0x10, 0x30 + gx / 4, 0x90 + y);
+          px[static_cast<std::size_t>(y * kTile + x)] = text_pixel(gx, y) ? rgb565(0xFF, 0xFF, 0xFF) : bg;
+        }
+      }
+      t.push_back(std::move(px));
+    }
+    return t;
+  }();
+  return tiles;
+}
+
 }  // namespace
 
 std::vector<std::vector<pdu::BitmapRect>> banner_tiles(std::uint16_t desktop_width, std::uint16_t desktop_height) {
   const int ox = desktop_width > kWidth ? (desktop_width - kWidth) / 2 : 0;
   const int oy = desktop_height > kHeight ? (desktop_height - kHeight) / 2 : 0;
   std::vector<std::vector<pdu::BitmapRect>> updates;
-  for (int tx = 0; tx < kWidth; tx += kTile) {
+  const auto& pixels = tile_pixels();
+  for (std::size_t i = 0; i < pixels.size(); ++i) {
     pdu::BitmapRect rect;
-    rect.left = static_cast<std::uint16_t>(ox + tx);
+    rect.left = static_cast<std::uint16_t>(ox + static_cast<int>(i) * kTile);
     rect.top = static_cast<std::uint16_t>(oy);
     rect.width = kTile;
     rect.height = kTile;
-    rect.pixels.resize(kTile * kTile);
-    for (int y = 0; y < kTile; ++y) {
-      for (int x = 0; x < kTile; ++x) {
-        const int gx = tx + x;
-        const std::uint16_t bg = rgb565(0x10, 0x30 + gx / 4, 0x90 + y);
-        rect.pixels[static_cast<std::size_t>(y * kTile + x)] = text_pixel(gx, y) ? rgb565(0xFF, 0xFF, 0xFF) : bg;
-      }
-    }
+    rect.pixels = pixels[i];
     if (updates.empty() || updates.back().size() == 2) updates.emplace_back();
     updates.back().push_back(std::move(rect));
   }

@@ -332,6 +332,9 @@ DecodeResult<ControlPdu> ControlPdu::decode(ByteView body) {
 
 Bytes bitmap_update_body(const std::vector<BitmapRect>& rects) {
   Bytes b;
+  std::size_t total = 4;
+  for (const auto& r : rects) total += 18 + ((std::size_t{r.width} * 2 + 3) & ~std::size_t{3}) * r.height;
+  b.reserve(total);
   WriteCursor w(b);
   w.u16le(0x0001);  // updateType: UPDATETYPE_BITMAP
   w.u16le(static_cast<std::uint16_t>(rects.size()));
