@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,9 +98,24 @@ ConnectResult run_driver(const ConnectRequest& request, const RunOptions& option
   out.close_write();
   err.close_write();
 
-  // The request is small (well under a pipe buffer), so this write does not block.
+  // The request is small (well under a pipe buffer), so this write does not block. A driver
+  // that dies before reading it must not take the caller down with SIGPIPE: block the signal
+  // on this thread for the write and discard one that became pending.
   const std::string req = to_json(request, true).dump() + "\n";
-  (void)!::write(in.fd[1], req.data(), req.size());
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  const bool was_pending = [&] {
+    sigset_t pending;
+    sigpending(&pending);
+    return sigismember(&pending, SIGPIPE) == 1;
+  }();
+  if (::write(in.fd[1], req.data(), req.size()) < 0 && errno == EPIPE && !was_pending) {
+    const timespec zero{0, 0};
+    sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
   in.close_write();
 
   const auto deadline = start + std::chrono::milliseconds(request.timeout_ms + options.grace_ms);
@@ -167,14 +184,19 @@ ConnectResult run_driver(const ConnectRequest& request, const RunOptions& option
   }
   if (!out_buf.empty()) handle_line(out_buf);
 
-  // Reap. After SIGKILL this returns promptly; otherwise the driver has closed its output and
-  // is exiting — still bounded, by killing it if it lingers.
+  // Reap. After SIGKILL this is immediate; otherwise the driver has closed its output and is
+  // exiting. Either way the wait is bounded: a pidfd tells when it is gone, and a driver still
+  // there after a second is killed.
   int status = 0;
-  for (int i = 0;; ++i) {
-    pid_t w = ::waitpid(pid, &status, i < 200 ? WNOHANG : 0);
-    if (w == pid || (w < 0 && errno != EINTR)) break;
-    if (i == 199) ::kill(-pid, SIGKILL);
-    ::usleep(5000);  // Polling waitpid; bounded to ~1 s before the kill above.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0) ::kill(-pid, SIGKILL);
+    ::close(pidfd);
+  } else if (!killed) {
+    ::kill(-pid, SIGKILL);  // No pidfd (old kernel): do not risk an unbounded wait.
+  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   const double elapsed =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -12,21 +12,23 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <openssl/ssl.h>
 
-#include "faulty_stream.hpp"
 #include "rdpfault/pdu/x224.hpp"
 #include "tls_context.hpp"
+#include "tls_transport.hpp"
 
 namespace rdpfault::fakeserver {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
 using boost::system::error_code;
 
 namespace {
@@ -88,7 +90,8 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
  public:
   Session(Server::Impl& server, tcp::socket socket, std::uint64_t id)
       : server_(server),
-        tcp_(std::move(socket)),
+        socket_(std::move(socket)),
+        deadline_(socket_.get_executor()),
         id_(id),
         start_(std::chrono::steady_clock::now()),
         acceptor_(server.config.acceptor, *this) {}
@@ -100,8 +103,8 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
   /// Server shutdown: close the socket so every pending operation ends.
   void cancel() {
     stopping_ = true;
-    beast::error_code ec;
-    tcp_.socket().close(ec);
+    error_code ec;
+    socket_.close(ec);
   }
 
   // acceptor::EventSink
@@ -116,8 +119,6 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
   }
 
  private:
-  using TlsStream = asio::ssl::stream<FaultyStream<beast::tcp_stream&>>;
-
   void emit(std::string kind, nlohmann::json data) {
     TraceEvent e;
     e.conn = id_;
@@ -131,23 +132,41 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
   asio::awaitable<std::tuple<error_code, std::size_t>> read_some() {
     if (buffer_.size() - used_ < 2048) buffer_.resize(std::max(used_ + 4096, buffer_.size()));
     auto buf = asio::buffer(buffer_.data() + used_, buffer_.size() - used_);
-    if (tls_) co_return co_await tls_->async_read_some(buf, use_nothrow);
-    co_return co_await tcp_.async_read_some(buf, use_nothrow);
+    if (tls_) {
+      auto [ec, n] = co_await tls_->read_some(buf);
+      co_return std::make_tuple(ec, n);
+    }
+    co_return co_await socket_.async_read_some(buf, use_nothrow);
   }
 
   asio::awaitable<error_code> write(const pdu::Bytes& out) {
-    if (tls_) {
-      auto [ec, n] = co_await asio::async_write(*tls_, asio::buffer(out), use_nothrow);
-      co_return ec;
-    }
-    auto [ec, n] = co_await asio::async_write(tcp_, asio::buffer(out), use_nothrow);
+    if (tls_) co_return co_await tls_->write(asio::buffer(out));
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
     co_return ec;
+  }
+
+  /// Bounds the next waits on the client; the watchdog closes the socket when it passes.
+  void expires_after(std::chrono::milliseconds d) { deadline_.expires_after(d); }
+  void expires_never() { deadline_.expires_at(asio::steady_timer::time_point::max()); }
+
+  /// Closes the socket once the deadline passes; ends when the session body does (`||`).
+  asio::awaitable<void> watchdog() {
+    for (;;) {
+      co_await deadline_.async_wait(use_nothrow);  // Fires on expiry, or aborts when re-armed.
+      if (done_ || !socket_.is_open()) co_return;
+      if (deadline_.expiry() <= asio::steady_timer::clock_type::now()) {
+        timed_out_ = true;
+        error_code ignored;
+        socket_.close(ignored);
+        co_return;
+      }
+    }
   }
 
   /// Reads and discards until the client leaves: a deliberate stall.
   asio::awaitable<void> stall(std::string what) {
     emit("behaviour", {{"what", std::move(what)}, {"phase", to_string(acceptor_.phase())}});
-    tcp_.expires_never();
+    expires_never();
     std::size_t discarded = 0;
     for (;;) {
       used_ = 0;
@@ -164,7 +183,7 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
     nlohmann::json d;
     if (stopping_) {
       d = {{"by", "server"}, {"reason", "server stopped"}};
-    } else if (ec == beast::error::timeout) {
+    } else if (timed_out_) {
       d = {{"by", "server"}, {"reason", "timed out waiting for the client in " + std::string(to_string(acceptor_.phase()))}};
     } else if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       d = {{"by", by_default}, {"reason", "connection closed (eof)"}};
@@ -177,21 +196,20 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
   }
 
   asio::awaitable<bool> upgrade_tls() {
-    tls_.emplace(FaultyStream<beast::tcp_stream&>(tcp_), *server_.tls);
+    tls_.emplace(socket_, server_.tls->native_handle());
     SSL* ssl = tls_->native_handle();
     SSL_set_msg_callback_arg(ssl, static_cast<AlertObserver*>(this));
     if (server_.config.behaviour.tls_write_budget) {
-      tls_->next_layer().set_write_budget(server_.config.behaviour.tls_write_budget);
+      tls_->set_write_budget(server_.config.behaviour.tls_write_budget);
       emit("behaviour", {{"what", "tls output cut after " + std::to_string(*server_.config.behaviour.tls_write_budget) +
                                       " bytes"},
                          {"phase", to_string(acceptor_.phase())}});
-      tcp_.expires_never();
+      expires_never();
     } else {
-      tcp_.expires_after(server_.config.handshake_timeout);
+      expires_after(server_.config.handshake_timeout);
     }
-    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_nothrow);
-    if (ec) {
-      emit("tls", {{"result", "failed"}, {"error", ec.message()}});
+    if (auto ec = co_await tls_->handshake()) {
+      emit("tls", {{"result", "failed"}, {"error", timed_out_ ? std::string("timed out") : ec.message()}});
       close_reason("client", ec);
       co_return false;
     }
@@ -200,13 +218,22 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
                  {"version", SSL_get_version(ssl)},
                  {"cipher", SSL_get_cipher_name(ssl)},
                  {"sni", sni ? sni : ""}});
-    tls_->next_layer().set_write_budget(std::nullopt);
+    tls_->set_write_budget(std::nullopt);
     co_return true;
   }
 
+  asio::awaitable<void> body();
+  asio::awaitable<void> body_then_done() {
+    co_await body();
+    done_ = true;
+  }
+
   Server::Impl& server_;
-  beast::tcp_stream tcp_;
-  std::optional<TlsStream> tls_;
+  tcp::socket socket_;
+  asio::steady_timer deadline_;
+  std::optional<TlsTransport> tls_;
+  bool timed_out_ = false;
+  bool done_ = false;
   std::uint64_t id_;
   std::chrono::steady_clock::time_point start_;
   acceptor::Acceptor acceptor_;
@@ -216,8 +243,15 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
 };
 
 asio::awaitable<void> Session::run() {
+  expires_never();
+  co_await (body_then_done() || watchdog());
+  error_code ignored;
+  socket_.close(ignored);
+}
+
+asio::awaitable<void> Session::body() {
   error_code peer_ec;
-  auto peer = tcp_.socket().remote_endpoint(peer_ec);
+  auto peer = socket_.remote_endpoint(peer_ec);
   emit("accepted", {{"peer", peer_ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port())}});
   acceptor_.start();
   const auto& behaviour = server_.config.behaviour;
@@ -227,11 +261,11 @@ asio::awaitable<void> Session::run() {
       co_return;
     }
     if (acceptor_.phase() == Phase::active) {
-      tcp_.expires_never();
+      expires_never();
       // An idle session holds no read buffer of its own.
       if (used_ == 0 && buffer_.capacity() > 0) std::vector<std::uint8_t>().swap(buffer_);
     } else {
-      tcp_.expires_after(server_.config.handshake_timeout);
+      expires_after(server_.config.handshake_timeout);
     }
     auto [ec, n] = co_await read_some();
     if (ec) {
@@ -259,7 +293,7 @@ asio::awaitable<void> Session::run() {
         co_return;
       }
       if (!step->out.empty()) {
-        tcp_.expires_after(server_.config.handshake_timeout);
+        if (acceptor_.phase() != Phase::active) expires_after(server_.config.handshake_timeout);
         if (auto wec = co_await write(step->out)) {
           close_reason("client", wec);
           co_return;
@@ -267,8 +301,8 @@ asio::awaitable<void> Session::run() {
       }
       if (step->directive == acceptor::Directive::close) {
         emit("closed", {{"by", "server"}, {"reason", step->reason}, {"phase", to_string(acceptor_.phase())}});
-        beast::error_code ignored;
-        tcp_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_both, ignored);
         co_return;
       }
       if (step->directive == acceptor::Directive::start_tls) {
@@ -375,7 +409,7 @@ void Server::stop() {
   std::promise<void> closed;
   auto done = closed.get_future();
   asio::post(d.io, [&d, &closed] {
-    beast::error_code ec;
+    error_code ec;
     d.listener.close(ec);
     for (auto& [id, weak] : d.sessions) {
       if (auto s = weak.lock()) s->cancel();

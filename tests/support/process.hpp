@@ -5,13 +5,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -80,18 +80,19 @@ class ChildProcess {
 
   /// Waits up to `timeout` for the process to exit; returns its wait status if it did.
   std::optional<int> wait_for(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (pid_ > 0) {
-      int status = 0;
-      pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        pid_ = -1;
-        return status;
-      }
-      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // Polling waitpid; the deadline bounds it.
+    if (pid_ <= 0) return std::nullopt;
+    // A pidfd becomes readable when the process exits: a bounded wait with no polling loop.
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
+      ::close(pidfd);
+      if (ready <= 0) return std::nullopt;
     }
-    return std::nullopt;
+    int status = 0;
+    if (waitpid(pid_, &status, pidfd >= 0 ? 0 : WNOHANG) != pid_) return std::nullopt;
+    pid_ = -1;
+    return status;
   }
 
   void kill_and_reap() {

@@ -1,0 +1,48 @@
+#pragma once
+// TLS on a non-blocking socket: OpenSSL reads and writes the socket itself through a small
+// BIO of ours, and Asio only says when the socket is ready. Compared with asio::ssl::stream
+// this keeps no fixed 2 x 17 KiB record buffers and no BIO pair per connection, so an idle
+// session costs a few KiB (SSL_MODE_RELEASE_BUFFERS), and it has one place where the
+// server's TLS output can be cut short (the write budget) to stall a handshake midway.
+#include <cstddef>
+#include <optional>
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <openssl/ssl.h>
+
+namespace rdpfault::fakeserver {
+
+class TlsTransport {
+ public:
+  /// `socket` must outlive this object; it is switched to non-blocking mode.
+  TlsTransport(boost::asio::ip::tcp::socket& socket, SSL_CTX* ctx);
+  ~TlsTransport();
+  TlsTransport(const TlsTransport&) = delete;
+  TlsTransport& operator=(const TlsTransport&) = delete;
+
+  SSL* native_handle() noexcept { return ssl_; }
+
+  /// From now on at most `n` more bytes reach the peer; later writes succeed unsent.
+  void set_write_budget(std::optional<std::size_t> n) noexcept { budget_ = n; }
+
+  boost::asio::awaitable<boost::system::error_code> handshake();
+  boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(boost::asio::mutable_buffer b);
+  boost::asio::awaitable<boost::system::error_code> write(boost::asio::const_buffer b);
+
+  // Used by the BIO callbacks.
+  int bio_write(const char* data, int len);
+  int bio_read(char* data, int len);
+
+ private:
+  /// Waits for what `ssl_error` says OpenSSL needs; returns an error for anything else.
+  boost::asio::awaitable<boost::system::error_code> wait_for(int ssl_error, int ret);
+
+  boost::asio::ip::tcp::socket& socket_;
+  SSL* ssl_ = nullptr;
+  std::optional<std::size_t> budget_;
+};
+
+}  // namespace rdpfault::fakeserver
