@@ -36,6 +36,9 @@ std::unique_ptr<boost::asio::ssl::context> make_tls_context(const ServerConfig& 
   SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   // Per-connection buffers go back to the allocator while a session is idle.
   SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  // RDP clients never resume a session: issuing TLS 1.3 tickets would be work for nothing.
+  SSL_CTX_set_num_tickets(native, 0);
+  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
   if (config.tls_min_version < TLS1_2_VERSION) SSL_CTX_set_security_level(native, 0);  // Let old TLS be offered.
   if (!SSL_CTX_set_min_proto_version(native, config.tls_min_version) ||
       !SSL_CTX_set_max_proto_version(native, config.tls_max_version)) {

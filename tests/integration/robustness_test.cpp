@@ -96,7 +96,7 @@ TEST(Robustness, ClientThatVanishesMidSequenceIsTraced) {
   ASSERT_TRUE(s.wait_for_event("closed", 1, std::chrono::seconds(5)));
   auto closed = s.events_named("closed");
   EXPECT_NE(closed[0].find("\"by\":\"client\""), std::string::npos) << closed[0];
-  EXPECT_EQ(s.server->open_sessions(), 0u);
+  EXPECT_NE(closed[0].find("\"phase\":\"basic_settings_exchange\""), std::string::npos) << closed[0];
 }
 
 }  // namespace

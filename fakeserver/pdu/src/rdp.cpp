@@ -1,6 +1,8 @@
 #include "rdpfault/pdu/rdp.hpp"
 
+#include <bit>
 #include <cstdio>
+#include <cstring>
 
 namespace rdpfault::pdu {
 namespace {
@@ -331,28 +333,42 @@ DecodeResult<ControlPdu> ControlPdu::decode(ByteView body) {
 }
 
 Bytes bitmap_update_body(const std::vector<BitmapRect>& rects) {
-  Bytes b;
+  // Sized once and written through a pointer: this runs for every paint, ~32 KiB each.
   std::size_t total = 4;
   for (const auto& r : rects) total += 18 + ((std::size_t{r.width} * 2 + 3) & ~std::size_t{3}) * r.height;
-  b.reserve(total);
-  WriteCursor w(b);
-  w.u16le(0x0001);  // updateType: UPDATETYPE_BITMAP
-  w.u16le(static_cast<std::uint16_t>(rects.size()));
+  Bytes b(total, 0);
+  std::uint8_t* p = b.data();
+  auto put16 = [&p](std::uint16_t v) {
+    p[0] = static_cast<std::uint8_t>(v);
+    p[1] = static_cast<std::uint8_t>(v >> 8);
+    p += 2;
+  };
+  put16(0x0001);  // updateType: UPDATETYPE_BITMAP
+  put16(static_cast<std::uint16_t>(rects.size()));
   for (const auto& r : rects) {
     const std::size_t stride = (std::size_t{r.width} * 2 + 3) & ~std::size_t{3};
-    w.u16le(r.left);
-    w.u16le(r.top);
-    w.u16le(static_cast<std::uint16_t>(r.left + r.width - 1));   // destRight (inclusive)
-    w.u16le(static_cast<std::uint16_t>(r.top + r.height - 1));   // destBottom (inclusive)
-    w.u16le(r.width);
-    w.u16le(r.height);
-    w.u16le(16);  // bitsPerPixel
-    w.u16le(0);   // flags: uncompressed
-    w.u16le(static_cast<std::uint16_t>(stride * r.height));
-    // Uncompressed bitmaps are stored bottom-up ([MS-RDPBCGR 2.2.9.1.1.3.1.2.2]).
+    put16(r.left);
+    put16(r.top);
+    put16(static_cast<std::uint16_t>(r.left + r.width - 1));  // destRight (inclusive)
+    put16(static_cast<std::uint16_t>(r.top + r.height - 1));  // destBottom (inclusive)
+    put16(r.width);
+    put16(r.height);
+    put16(16);  // bitsPerPixel
+    put16(0);   // flags: uncompressed
+    put16(static_cast<std::uint16_t>(stride * r.height));
+    // Uncompressed bitmaps are stored bottom-up ([MS-RDPBCGR 2.2.9.1.1.3.1.2.2]); padding stays zero.
     for (int y = r.height - 1; y >= 0; --y) {
-      for (std::size_t x = 0; x < r.width; ++x) w.u16le(r.pixels[static_cast<std::size_t>(y) * r.width + x]);
-      w.zeros(stride - std::size_t{r.width} * 2);
+      std::uint8_t* row = p;
+      const std::uint16_t* src = r.pixels.data() + static_cast<std::size_t>(y) * r.width;
+      if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(row, src, std::size_t{r.width} * 2);  // RGB565 in host order is the wire order.
+      } else {
+        for (std::size_t x = 0; x < r.width; ++x) {
+          row[2 * x] = static_cast<std::uint8_t>(src[x]);
+          row[2 * x + 1] = static_cast<std::uint8_t>(src[x] >> 8);
+        }
+      }
+      p += stride;
     }
   }
   return b;
