@@ -25,15 +25,21 @@ class ServeTrace final : public fakeserver::TraceSink {
     if (format_ == "none") {
       // Counted only.
     } else if (format_ == "json") {
-      std::cout << e.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n' << std::flush;
+      std::cout << e.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     } else {
-      std::cout << fakeserver::format_event(e) << '\n' << std::flush;
+      std::cout << fakeserver::format_event(e) << '\n';
     }
+    // Lines are flushed by flush() every 100 ms and at every close, not one write per event.
+    if (e.event == "closed") std::cout.flush();
     if (e.event == "closed") ++closed_;
   }
   std::uint64_t closed() {
     std::lock_guard lock(mu_);
     return closed_;
+  }
+  void flush() {
+    std::lock_guard lock(mu_);
+    std::cout.flush();
   }
 
  private:
@@ -101,10 +107,12 @@ int run_serve(const ServeOptions& o) {
   timespec tick{0, 100'000'000};
   for (;;) {
     int sig = sigtimedwait(&sigs, nullptr, &tick);
+    trace->flush();
     if (sig == SIGINT || sig == SIGTERM) break;
     if (o.exit_after > 0 && trace->closed() >= o.exit_after) break;
   }
   server.stop();
+  trace->flush();
   return 0;
 }
 
