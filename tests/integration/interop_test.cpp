@@ -19,13 +19,6 @@ bool reached_active(const fakeserver::MemoryTrace& trace) {
   return false;
 }
 
-bool sent_bitmap(const fakeserver::MemoryTrace& trace) {
-  for (const auto& e : trace.events()) {
-    if (e.event == "pdu_out" && e.data["pdu"] == "bitmap update") return true;
-  }
-  return false;
-}
-
 std::string log_of(const std::string& path) {
   std::ifstream in(path);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -40,18 +33,9 @@ TEST(Interop, XfreerdpReachesTheActiveSession) {
                   "/p:", "/sec:tls", "/cert:ignore", "/size:800x600", "-clipboard", "/log-level:WARN"},
                  log);
   ASSERT_TRUE(p.started());
-  const bool active =
-                      s.trace->wait_until(
-                          [&](const auto& ev) {
-                            for (const auto& e : ev) {
-                              if (e.event == "pdu_out" && e.data["pdu"] == "bitmap update") return true;
-                            }
-                            return false;
-                          },
-                          std::chrono::seconds(30));
+  const bool active = s.wait_for_pdu_out("bitmap update", std::chrono::seconds(30));
   EXPECT_TRUE(active) << log_of(log);
   EXPECT_TRUE(reached_active(*s.trace));
-  EXPECT_TRUE(sent_bitmap(*s.trace));
   p.kill_and_reap();
   EXPECT_TRUE(s.wait_for_event("closed", 1, std::chrono::seconds(5)));
 }
@@ -65,14 +49,7 @@ TEST(Interop, RdesktopReachesTheActiveSession) {
                           std::to_string(s.server->port());
   ChildProcess p({"xvfb-run", "-a", "sh", "-c", cmd}, log);
   ASSERT_TRUE(p.started());
-  const bool painted = s.trace->wait_until(
-      [&](const auto& ev) {
-        for (const auto& e : ev) {
-          if (e.event == "pdu_out" && e.data["pdu"] == "bitmap update") return true;
-        }
-        return false;
-      },
-      std::chrono::seconds(30));
+  const bool painted = s.wait_for_pdu_out("bitmap update", std::chrono::seconds(30));
   EXPECT_TRUE(painted) << log_of(log);
   EXPECT_TRUE(reached_active(*s.trace));
   p.kill_and_reap();

@@ -70,6 +70,18 @@ class RunningServer {
         timeout);
   }
 
+  /// Waits (bounded) until the server has sent a PDU with this trace name.
+  bool wait_for_pdu_out(const std::string& pdu, std::chrono::milliseconds timeout) const {
+    return trace->wait_until(
+        [&](const auto& ev) {
+          for (const auto& e : ev) {
+            if (e.event == "pdu_out" && e.data["pdu"] == pdu) return true;
+          }
+          return false;
+        },
+        timeout);
+  }
+
   std::shared_ptr<fakeserver::MemoryTrace> trace;
   std::unique_ptr<fakeserver::Server> server;
   std::string dir;
