@@ -13,5 +13,7 @@ out=$(build/release/bin/rdpfault_bench "${1:-30}" "${2:-1000}")
   echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'). Numbers, not verdicts: no test fails on them."
   echo
   echo "$out"
+  echo
+  cat bench/notes.md
 } > docs/benchmarks.md
 cat docs/benchmarks.md
