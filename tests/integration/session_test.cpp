@@ -53,6 +53,19 @@ TEST(Session, StandardRdpSecurityWithoutTls) {
   EXPECT_TRUE(s.events_named("tls").empty());
 }
 
+TEST(Session, HostMapResolvesANameWithoutTouchingTheSystem) {
+  RunningServer s;
+  auto req = s.request();
+  req.host = "rdp.invalid";  // RFC 2606: never resolves.
+  req.cert_name = "localhost";
+  auto unmapped = client::run_driver(req);
+  EXPECT_EQ(unmapped.outcome, Outcome::failed) << client::describe(unmapped);
+  EXPECT_EQ(unmapped.tcp_connections, 0) << client::describe(unmapped);
+  req.host_map = {{"rdp.invalid", "127.0.0.1"}};
+  auto mapped = client::run_driver(req);
+  EXPECT_EQ(mapped.outcome, Outcome::connected) << client::describe(mapped);
+}
+
 TEST(Session, FiftyParallelConnectionsAllReachTheActiveSession) {
   RunningServer s;
   constexpr int kClients = 50;
