@@ -229,7 +229,9 @@ ConnectResult Driver::finish(bool ok, UINT32 err, std::string tls_error) {
   std::lock_guard lock(mu_);
   if (!phases_.empty()) phases_.back().ms = ms() - phase_start_;
   r.phases = phases_;
-  r.phase_reached = cancelled_ ? cancelled_in_ : phase_.value_or(Phase::tcp_connect);
+  // freerdp_connect() returning TRUE wins over a deadline that fired while we waited for paint.
+  const bool timed_out = cancelled_ && !ok;
+  r.phase_reached = timed_out ? cancelled_in_ : phase_.value_or(Phase::tcp_connect);
   r.freerdp_error = err;
   r.freerdp_error_name = freerdp_get_last_error_name(err) ? freerdp_get_last_error_name(err) : "";
   r.freerdp_error_string = freerdp_get_last_error_string(err) ? freerdp_get_last_error_string(err) : "";
@@ -251,7 +253,7 @@ ConnectResult Driver::finish(bool ok, UINT32 err, std::string tls_error) {
   r.painted = painted_;
   r.elapsed_ms = ms();
   r.log = log_;
-  if (cancelled_) {
+  if (timed_out) {
     r.outcome = Outcome::timed_out;
     r.detail = "deadline of " + std::to_string(req_.timeout_ms) + " ms reached in " +
                std::string(to_string(r.phase_reached)) + "; the driver cancelled FreeRDP";
