@@ -146,20 +146,27 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
   }
 
   /// Bounds the next waits on the client; the watchdog closes the socket when it passes.
-  void expires_after(std::chrono::milliseconds d) { deadline_.expires_after(d); }
-  void expires_never() { deadline_.expires_at(asio::steady_timer::time_point::max()); }
+  /// Extending a deadline only stores it: the timer is re-armed when it fires (or when a
+  /// deadline moves earlier), so the hot path costs no timer syscall and no extra wake-up.
+  void expires_after(std::chrono::milliseconds d) {
+    deadline_at_ = asio::steady_timer::clock_type::now() + d;
+    if (deadline_at_ < deadline_.expiry()) deadline_.expires_at(deadline_at_);
+  }
+  void expires_never() { deadline_at_ = asio::steady_timer::time_point::max(); }
 
   /// Closes the socket once the deadline passes; ends when the session body does (`||`).
   asio::awaitable<void> watchdog() {
     for (;;) {
-      co_await deadline_.async_wait(use_nothrow);  // Fires on expiry, or aborts when re-armed.
+      co_await deadline_.async_wait(use_nothrow);  // Fires at the armed time, or aborts when re-armed.
       if (done_ || !socket_.is_open()) co_return;
-      if (deadline_.expiry() <= asio::steady_timer::clock_type::now()) {
+      const auto now = asio::steady_timer::clock_type::now();
+      if (deadline_at_ <= now) {
         timed_out_ = true;
         error_code ignored;
         socket_.close(ignored);
         co_return;
       }
+      if (deadline_.expiry() <= now) deadline_.expires_at(deadline_at_);  // Fired early: the deadline moved on.
     }
   }
 
@@ -231,6 +238,7 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
   Server::Impl& server_;
   tcp::socket socket_;
   asio::steady_timer deadline_;
+  asio::steady_timer::time_point deadline_at_ = asio::steady_timer::time_point::max();
   std::optional<TlsTransport> tls_;
   bool timed_out_ = false;
   bool done_ = false;
@@ -243,7 +251,7 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
 };
 
 asio::awaitable<void> Session::run() {
-  expires_never();
+  deadline_.expires_at(asio::steady_timer::time_point::max());
   co_await (body_then_done() || watchdog());
   error_code ignored;
   socket_.close(ignored);

@@ -99,5 +99,26 @@ TEST(Robustness, ClientThatVanishesMidSequenceIsTraced) {
   EXPECT_NE(closed[0].find("\"phase\":\"basic_settings_exchange\""), std::string::npos) << closed[0];
 }
 
+TEST(Robustness, ServerBoundsEachWaitOnASilentClient) {
+  fakeserver::ServerConfig cfg;
+  cfg.handshake_timeout = std::chrono::milliseconds(300);
+  test::RunningServer s(cfg);
+  RawClient c(s.server->port());
+  ASSERT_TRUE(c.connected());
+  test::ClientFrames f;
+  f.requested = 0;  // Standard RDP Security: the raw client can go on without TLS.
+  f.selected = 0;
+  c.send(f.connection_request());  // Then silence, in basic_settings_exchange.
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.read_until_closed()) << "the server should give up on the silent client";
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::milliseconds(1900));
+  ASSERT_TRUE(s.wait_for_event("closed", 1, std::chrono::seconds(2)));
+  auto closed = s.events_named("closed");
+  EXPECT_NE(closed[0].find("timed out waiting for the client in basic_settings_exchange"), std::string::npos) << closed[0];
+  EXPECT_NE(closed[0].find("\"by\":\"server\""), std::string::npos) << closed[0];
+}
+
 }  // namespace
 }  // namespace rdpfault
