@@ -13,6 +13,19 @@ nlohmann::json TraceEvent::to_json() const {
   return j;
 }
 
+std::string TraceEvent::to_json_line() const {
+  std::string line = "{\"conn\":" + std::to_string(conn) + ",\"ts_us\":" + std::to_string(ts_us) +
+                     ",\"t_us\":" + std::to_string(t_us) + ",\"event\":" + nlohmann::json(event).dump();
+  if (data.is_object() && !data.empty()) {
+    const auto rest = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line += ',';
+    line.append(rest, 1, std::string::npos);  // Drop the data object's own '{'.
+  } else {
+    line += '}';
+  }
+  return line;
+}
+
 void MemoryTrace::record(const TraceEvent& e) {
   {
     std::lock_guard lock(mu_);
@@ -49,7 +62,7 @@ std::size_t MemoryTrace::closed_count() const {
 }
 
 void JsonLinesTrace::record(const TraceEvent& e) {
-  auto line = e.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto line = e.to_json_line();
   std::lock_guard lock(mu_);
   out_ << line << '\n' << std::flush;
 }

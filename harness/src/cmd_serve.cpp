@@ -25,7 +25,7 @@ class ServeTrace final : public fakeserver::TraceSink {
     if (format_ == "none") {
       // Counted only.
     } else if (format_ == "json") {
-      std::cout << e.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      std::cout << e.to_json_line() << '\n';
     } else {
       std::cout << fakeserver::format_event(e) << '\n';
     }

@@ -36,6 +36,8 @@ struct TraceEvent {
   nlohmann::json data;
 
   nlohmann::json to_json() const;  ///< {"conn", "ts_us", "t_us", "event", ...data}
+  /// The same object as one line of JSON text, composed without building a merged object.
+  std::string to_json_line() const;
 };
 
 class TraceSink {
