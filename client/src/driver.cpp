@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <freerdp/error.h>
 #include <freerdp/event.h>
 #include <freerdp/freerdp.h>
+#include <freerdp/primitives.h>
 #include <freerdp/settings.h>
 #include <freerdp/update.h>
 #include <nlohmann/json.hpp>
@@ -69,7 +71,11 @@ class Driver {
   bool prepare_config_dir();
   void configure(rdpSettings* s);
   void watchdog();
-  ConnectResult finish(bool ok, UINT32 err, std::string tls_error);
+  ConnectResult finish(bool ok, UINT32 err, std::string tls_error, bool disconnected = false);
+  /// Stays in the session for stay_ms; true when the server ended it (after any reconnects).
+  bool stay();
+  /// Runs FreeRDP's event loop until `until`; false when the connection ended.
+  bool pump_until(Clock::time_point until);
 
   const ConnectRequest& req_;
   Clock::time_point start_;
@@ -88,6 +94,7 @@ class Driver {
   std::optional<UINT32> error_info_;
   std::atomic<bool> painted_{false};
   std::atomic<bool> cancelled_{false};
+  int reconnects_ = 0;
   Phase cancelled_in_ = Phase::tcp_connect;
 
   std::mutex wd_mu_;
@@ -224,7 +231,40 @@ void Driver::watchdog() {
   _exit(0);
 }
 
-ConnectResult Driver::finish(bool ok, UINT32 err, std::string tls_error) {
+bool Driver::pump_until(Clock::time_point until) {
+  while (Clock::now() < until) {
+    if (freerdp_shall_disconnect(instance_) || cancelled_) return false;
+    HANDLE handles[64];
+    const DWORD n = freerdp_get_event_handles(instance_->context, handles, 64);
+    if (n == 0) return false;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    WaitForMultipleObjects(n, handles, FALSE, static_cast<DWORD>(std::clamp<long long>(left, 0, 100)));
+    if (!freerdp_check_event_handles(instance_->context)) return false;
+  }
+  return true;
+}
+
+bool Driver::stay() {
+  const auto deadline = start_ + std::chrono::milliseconds(req_.timeout_ms);
+  const auto until = std::min(Clock::now() + std::chrono::milliseconds(req_.stay_ms), deadline);
+  for (;;) {
+    if (pump_until(until)) return false;
+    if (cancelled_) return false;
+    bool by_error_info;
+    {
+      std::lock_guard lock(mu_);
+      by_error_info = error_info_.has_value();
+    }
+    // A server that says why it ended the session meant it; a dropped connection is worth
+    // another try when auto-reconnect is on (as mstsc's and FreeRDP's clients do).
+    if (!req_.auto_reconnect || by_error_info || reconnects_ >= 3 || Clock::now() >= until) return true;
+    emit({{"event", "reconnecting"}, {"ms", ms()}});
+    if (!freerdp_reconnect(instance_)) return true;
+    ++reconnects_;
+  }
+}
+
+ConnectResult Driver::finish(bool ok, UINT32 err, std::string tls_error, bool disconnected) {
   ConnectResult r;
   std::lock_guard lock(mu_);
   if (!phases_.empty()) phases_.back().ms = ms() - phase_start_;
@@ -253,19 +293,35 @@ ConnectResult Driver::finish(bool ok, UINT32 err, std::string tls_error) {
   r.painted = painted_;
   r.elapsed_ms = ms();
   r.log = log_;
+  r.reconnects = reconnects_;
   if (timed_out) {
     r.outcome = Outcome::timed_out;
     r.detail = "deadline of " + std::to_string(req_.timeout_ms) + " ms reached in " +
                std::string(to_string(r.phase_reached)) + "; the driver cancelled FreeRDP";
+  } else if (ok && disconnected) {
+    r.outcome = Outcome::disconnected;
+    r.phase_reached = Phase::active;
+    r.detail = "the server ended the active session" +
+               (error_info_ ? " with " + r.server_error_info_name : std::string(" without an error info"));
   } else if (ok) {
     r.outcome = Outcome::connected;
     r.detail = painted_ ? "active session; the server's first update arrived" : "active session";
+    if (req_.stay_ms > 0) r.detail += "; stayed " + std::to_string(req_.stay_ms) + " ms";
+    if (reconnects_ > 0) r.detail += " after " + std::to_string(reconnects_) + " automatic reconnection(s)";
   } else {
     r.outcome = Outcome::failed;
     r.detail = err == 0 ? "FreeRDP gave up waiting for activation (TcpAckTimeout " +
                               std::to_string(req_.activation_timeout_ms) + " ms) with no error set"
                         : "FreeRDP reported " + r.freerdp_error_name;
   }
+  if (r.outcome == Outcome::connected) {
+    // A stay that ended well leaves no error behind; an earlier dropped connection that was
+    // reconnected is history.
+    r.freerdp_error = 0;
+    r.freerdp_error_name.clear();
+    r.freerdp_error_string.clear();
+  }
+  std::tie(r.mstsc_code, r.mstsc_extended) = mstsc_equivalent(r);
   return r;
 }
 
@@ -285,6 +341,28 @@ DWORD verify_changed_certificate(freerdp* instance, const char*, UINT16, const c
 }
 
 BOOL authenticate(freerdp*, char**, char**, char**) { return FALSE; }  // No one to ask.
+
+BOOL bitmap_update(rdpContext* context, const BITMAP_UPDATE*);
+BOOL surface_bits(rdpContext* context, const SURFACE_BITS_COMMAND*);
+
+/// FreeRDP resets the update callbacks while it connects (and reconnects); set ours again
+/// once the session is up, or every later update would fail with no handler.
+BOOL paint_ok(rdpContext*) { return TRUE; }
+
+/// Without a GDI nobody paints: FreeRDP's update_end_paint() reports failure when EndPaint is
+/// unset, which would drop the connection at the first update. Ours accept every update.
+void set_update_callbacks(rdpUpdate* update) {
+  update->BeginPaint = paint_ok;
+  update->EndPaint = paint_ok;
+  update->BitmapUpdate = bitmap_update;
+  update->SurfaceBits = surface_bits;
+}
+
+/// FreeRDP may reset the update callbacks while it connects and reconnects: set them again.
+BOOL post_connect(freerdp* instance) {
+  set_update_callbacks(instance->update);
+  return TRUE;
+}
 
 BOOL bitmap_update(rdpContext* context, const BITMAP_UPDATE*) {
   reinterpret_cast<DriverContext*>(context)->driver->on_paint();
@@ -334,11 +412,15 @@ int Driver::run() {
   WLog_SetLogLevel(root, WLOG_DEBUG);
   WLog_OpenAppender(root);
 
+  // The default (AUTODETECT, OpenCL in Debian's build) benchmarks every primitive set on first
+  // use: ~0.3 s per process. The CPU routines are what a client without a GPU context uses.
+  primitives_set_hints(PRIMITIVES_ONLY_CPU);
   instance_ = freerdp_new();
   instance_->ContextSize = sizeof(DriverContext);
   instance_->VerifyCertificateEx = verify_certificate;
   instance_->VerifyChangedCertificateEx = verify_changed_certificate;
   instance_->Authenticate = authenticate;
+  instance_->PostConnect = post_connect;
   if (!freerdp_context_new(instance_)) {
     freerdp_free(instance_);
     return 3;
@@ -347,26 +429,28 @@ int Driver::run() {
   ctx->driver = this;
   configure(instance_->settings);
   // Updates may arrive in the same read as the Font Map, before PostConnect: set them now.
-  instance_->update->BitmapUpdate = bitmap_update;
-  instance_->update->SurfaceBits = surface_bits;
+  set_update_callbacks(instance_->update);
   PubSub_SubscribeErrorInfo(instance_->context->pubSub, error_info_handler);
 
   std::thread wd([this] { watchdog(); });
   const BOOL ok = freerdp_connect(instance_);
   const UINT32 err = freerdp_get_last_error(instance_->context);
   std::string tls_error = drain_openssl_errors();
+  bool disconnected = false;
+  UINT32 final_err = err;
   if (ok && !cancelled_) {
     const auto until = std::min(Clock::now() + std::chrono::milliseconds(req_.wait_for_paint_ms),
                                 start_ + std::chrono::milliseconds(req_.timeout_ms));
-    while (!painted_ && Clock::now() < until && !freerdp_shall_disconnect(instance_)) {
-      HANDLE handles[64];
-      DWORD n = freerdp_get_event_handles(instance_->context, handles, 64);
-      if (n == 0) break;
-      WaitForMultipleObjects(n, handles, FALSE, 100);
-      if (!freerdp_check_event_handles(instance_->context)) break;
+    while (!painted_ && Clock::now() < until) {
+      if (!pump_until(std::min(until, Clock::now() + std::chrono::milliseconds(100)))) {
+        disconnected = req_.stay_ms > 0;
+        break;
+      }
     }
+    if (!disconnected && req_.stay_ms > 0) disconnected = stay();
+    if (disconnected) final_err = freerdp_get_last_error(instance_->context);
   }
-  auto result = finish(ok, err, std::move(tls_error));
+  auto result = finish(ok, final_err, std::move(tls_error), disconnected);
   if (ok) freerdp_disconnect(instance_);
   {
     std::lock_guard lock(wd_mu_);

@@ -9,6 +9,7 @@
 // remember their sockets so a deadline can shut them down, and getaddrinfo(), to apply the
 // request's host map without touching any system file.
 #include <dlfcn.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
 
@@ -55,6 +56,13 @@ extern "C" int getaddrinfo(const char* node, const char* service, const addrinfo
   if (node) {
     auto it = ip::host_map.find(node);
     if (it != ip::host_map.end()) return real(it->second.c_str(), service, hints, res);
+    // Names outside the map never reach a resolver: rdpfault sends nothing beyond loopback,
+    // and a DNS query would. Addresses and localhost resolve as usual.
+    unsigned char buf[sizeof(in6_addr)];
+    const std::string_view n(node);
+    if (inet_pton(AF_INET, node, buf) != 1 && inet_pton(AF_INET6, node, buf) != 1 && n != "localhost") {
+      return EAI_NONAME;
+    }
   }
   return real(node, service, hints, res);
 }

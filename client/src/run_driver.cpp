@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -151,13 +152,14 @@ ConnectResult run_driver(const ConnectRequest& request, const RunOptions& option
 
   while (out_open || err_open) {
     const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
+    if (now >= deadline || (options.stop_requested && options.stop_requested())) {
       ::kill(-pid, SIGKILL);
       killed = true;
       break;
     }
     pollfd fds[2] = {{out_open ? out.fd[0] : -1, POLLIN, 0}, {err_open ? err.fd[0] : -1, POLLIN, 0}};
-    const int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+    int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+    if (options.stop_requested) wait_ms = std::min(wait_ms, 100);
     if (::poll(fds, 2, wait_ms) < 0 && errno != EINTR) break;
     char buf[4096];
     if (out_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {

@@ -1,11 +1,16 @@
 #include "rdpfault/fakeserver/server.hpp"
 
+// GCC 12 misreads Asio's coroutine frame allocator (operator new/delete of awaitable_frame_base)
+// as a mismatched pair in large coroutines; a known false positive (GCC PR 109224).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 #include <pthread.h>
 #include <time.h>
 
 #include <atomic>
 #include <future>
 #include <thread>
+#include <map>
 #include <unordered_map>
 
 #include <boost/asio/as_tuple.hpp>
@@ -81,22 +86,60 @@ struct Server::Impl {
   std::unordered_map<std::uint64_t, std::weak_ptr<class Session>> sessions;  // I/O thread only.
   std::shared_ptr<TraceSink> trace;
   bool started = false;
+  std::map<std::uint64_t, std::string> logons;  // Session id -> user. I/O thread only.
+  std::atomic<std::size_t> logged_on{0};
 
   asio::awaitable<void> accept_loop();
+  /// Session `id` logs on as `user`: nullopt admits it, an ERRINFO code refuses it.
+  std::optional<std::uint32_t> admit(std::uint64_t id, const std::string& user);
+  void logoff(std::uint64_t id) {
+    logons.erase(id);
+    logged_on = logons.size();
+  }
 };
 
 /// One connection. Owned by a shared_ptr held by its coroutine; the server keeps a weak_ptr.
 class Session : public std::enable_shared_from_this<Session>, public acceptor::EventSink, public AlertObserver {
  public:
+  /// How the server ends a session on its own.
+  struct PendingEnd {
+    scenario::FaultAction action;
+    std::uint32_t error_info;
+    std::string why;
+  };
+
   Session(Server::Impl& server, tcp::socket socket, std::uint64_t id)
       : server_(server),
         socket_(std::move(socket)),
         deadline_(socket_.get_executor()),
+        event_timer_(socket_.get_executor()),
         id_(id),
         start_(std::chrono::steady_clock::now()),
-        acceptor_(server.config.acceptor, *this) {}
+        acceptor_(acceptor_config(server, id), *this) {
+    for (const auto& f : server.config.faults) {
+      if (f.connections == 0 || id <= static_cast<std::uint64_t>(f.connections)) faults_.push_back(f);
+    }
+  }
+
+  /// Another session's logon replaces this one: end it with `error_info` (from the I/O thread).
+  void kick(std::uint32_t error_info) {
+    pending_ = PendingEnd{scenario::FaultAction::error_info, error_info, "replaced by a newer logon of the same user"};
+    event_timer_.expires_at(asio::steady_timer::time_point::min());
+  }
 
   ~Session() override { --server_.open; }
+
+  static acceptor::AcceptorConfig acceptor_config(Server::Impl& server, std::uint64_t id) {
+    auto cfg = server.config.acceptor;
+    cfg.has_certificate = !server.config.no_certificate;
+    for (const auto& f : server.config.faults) {
+      if (f.connections == 0 || id <= static_cast<std::uint64_t>(f.connections)) cfg.faults.push_back(f);
+    }
+    if (server.config.max_sessions > 0 || server.config.single_session_per_user) {
+      cfg.admit_logon = [&server, id](const std::string& user) { return server.admit(id, user); };
+    }
+    return cfg;
+  }
 
   asio::awaitable<void> run();
 
@@ -206,10 +249,10 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
     tls_.emplace(socket_, server_.tls->native_handle());
     SSL* ssl = tls_->native_handle();
     SSL_set_msg_callback_arg(ssl, static_cast<AlertObserver*>(this));
-    if (server_.config.behaviour.tls_write_budget) {
-      tls_->set_write_budget(server_.config.behaviour.tls_write_budget);
-      emit("behaviour", {{"what", "tls output cut after " + std::to_string(*server_.config.behaviour.tls_write_budget) +
-                                      " bytes"},
+    if (!tls_budget_ && server_.config.behaviour.tls_write_budget) tls_budget_ = server_.config.behaviour.tls_write_budget;
+    if (tls_budget_) {
+      tls_->set_write_budget(tls_budget_);
+      emit("behaviour", {{"what", "tls output cut after " + std::to_string(*tls_budget_) + " bytes"},
                          {"phase", to_string(acceptor_.phase())}});
       expires_never();
     } else {
@@ -229,6 +272,74 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
     co_return true;
   }
 
+  asio::awaitable<void> sleep_ms(int ms) {
+    asio::steady_timer t(socket_.get_executor());
+    t.expires_after(std::chrono::milliseconds(ms));
+    co_await t.async_wait(use_nothrow);
+  }
+
+  void reset() {
+    error_code ignored;
+    socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket_.close(ignored);
+  }
+
+  /// The fault of this connection in `p`, if any (security_upgrade and active are ours).
+  const scenario::Fault* fault_in(Phase p) const {
+    for (const auto& f : faults_) {
+      if (f.phase == p) return &f;
+    }
+    return nullptr;
+  }
+
+  /// Waits for the active-session event timer; returns once it fires for real.
+  asio::awaitable<void> wait_event() {
+    for (;;) {
+      auto [ec] = co_await event_timer_.async_wait(use_nothrow);
+      if (!ec || pending_) co_return;
+    }
+  }
+
+  /// In the active session a read also ends when a server-side event is due.
+  asio::awaitable<std::tuple<error_code, std::size_t>> read_or_event() {
+    if (pending_) co_return std::make_tuple(error_code(asio::error::operation_aborted), std::size_t{0});
+    auto r = co_await (read_some() || wait_event());
+    if (r.index() == 0) co_return std::get<0>(r);
+    co_return std::make_tuple(error_code(asio::error::operation_aborted), std::size_t{0});
+  }
+
+  void arm_active_fault() {
+    if (const auto* f = fault_in(Phase::active)) {
+      event_timer_.expires_after(std::chrono::milliseconds(f->after_ms));
+      pending_armed_ = *f;
+    } else {
+      event_timer_.expires_at(asio::steady_timer::time_point::max());
+    }
+  }
+
+  /// Ends the session the way a server does on its own; returns when the connection is gone.
+  asio::awaitable<void> end_by_server(const PendingEnd& e) {
+    emit("fault", {{"what", std::string(scenario::to_string(e.action))}, {"phase", to_string(acceptor_.phase())},
+                   {"error_info", e.error_info}, {"why", e.why}});
+    if (e.action == scenario::FaultAction::reset) {
+      emit("closed", {{"by", "server"}, {"reason", "reset: " + e.why}, {"phase", to_string(acceptor_.phase())}});
+      reset();
+      co_return;
+    }
+    if (e.action == scenario::FaultAction::error_info || e.action == scenario::FaultAction::ultimatum) {
+      const auto bytes = acceptor_.server_disconnect(e.action == scenario::FaultAction::error_info ? e.error_info : 0);
+      co_await write(bytes);
+    }
+    if (e.action == scenario::FaultAction::stall) {
+      co_await stall("stall: " + e.why);
+      co_return;
+    }
+    emit("closed", {{"by", "server"}, {"reason", e.why}, {"phase", to_string(acceptor_.phase())}});
+    if (tls_) tls_->shutdown_quietly();
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
   asio::awaitable<void> body();
   asio::awaitable<void> body_then_done() {
     co_await body();
@@ -240,6 +351,12 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
   asio::steady_timer deadline_;
   asio::steady_timer::time_point deadline_at_ = asio::steady_timer::time_point::max();
   std::optional<TlsTransport> tls_;
+  asio::steady_timer event_timer_;   // Active-session events: a fault's time, or a kick.
+  std::optional<PendingEnd> pending_;
+  std::vector<scenario::Fault> faults_;  // Those that apply to this connection.
+  bool active_armed_ = false;
+  std::optional<scenario::Fault> pending_armed_;
+  std::optional<std::size_t> tls_budget_;
   bool timed_out_ = false;
   bool done_ = false;
   std::uint64_t id_;
@@ -268,14 +385,26 @@ asio::awaitable<void> Session::body() {
       co_await stall("stall: the server stops answering");
       co_return;
     }
-    if (acceptor_.phase() == Phase::active) {
+    const bool active = acceptor_.phase() == Phase::active;
+    if (active) {
       expires_never();
+      if (!active_armed_) {
+        active_armed_ = true;
+        arm_active_fault();
+      }
       // An idle session holds no read buffer of its own.
       if (used_ == 0 && buffer_.capacity() > 0) std::vector<std::uint8_t>().swap(buffer_);
     } else {
       expires_after(server_.config.handshake_timeout);
     }
-    auto [ec, n] = co_await read_some();
+    auto [ec, n] = active ? co_await read_or_event() : co_await read_some();
+    if (active && ec == asio::error::operation_aborted && !stopping_ && socket_.is_open()) {
+      PendingEnd e = pending_ ? *pending_
+                              : PendingEnd{pending_armed_->action, pending_armed_->error_info,
+                                           "fault after " + std::to_string(pending_armed_->after_ms) + " ms in the active session"};
+      co_await end_by_server(e);
+      co_return;
+    }
     if (ec) {
       close_reason("client", ec);
       co_return;
@@ -307,10 +436,31 @@ asio::awaitable<void> Session::body() {
           co_return;
         }
       }
+      for (const auto& later : step->later) {
+        expires_never();  // A deliberate delay is not the client's fault.
+        co_await sleep_ms(later.delay_ms);
+        if (!socket_.is_open()) co_return;
+        if (!later.bytes.empty()) {
+          if (auto wec = co_await write(later.bytes)) {
+            close_reason("client", wec);
+            co_return;
+          }
+        }
+      }
       if (step->directive == acceptor::Directive::close) {
         emit("closed", {{"by", "server"}, {"reason", step->reason}, {"phase", to_string(acceptor_.phase())}});
+        if (tls_) tls_->shutdown_quietly();
         error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_both, ignored);
+        co_return;
+      }
+      if (step->directive == acceptor::Directive::reset) {
+        emit("closed", {{"by", "server"}, {"reason", step->reason + " (RST)"}, {"phase", to_string(acceptor_.phase())}});
+        reset();
+        co_return;
+      }
+      if (step->directive == acceptor::Directive::stall) {
+        co_await stall(step->reason);
         co_return;
       }
       if (step->directive == acceptor::Directive::start_tls) {
@@ -323,6 +473,36 @@ asio::awaitable<void> Session::body() {
         if (behaviour.stall_in && *behaviour.stall_in == Phase::security_upgrade) {
           co_await stall("stall: the server never starts TLS");
           co_return;
+        }
+        if (const auto* f = fault_in(Phase::security_upgrade)) {
+          using scenario::FaultAction;
+          nlohmann::json ev = {{"what", std::string(scenario::to_string(f->action))}, {"phase", "security_upgrade"}};
+          if (f->tls_after_bytes) ev["tls_after_bytes"] = *f->tls_after_bytes;
+          if (f->action == FaultAction::delay) ev["delay_ms"] = f->delay_ms;
+          emit("fault", ev);
+          if (f->action == FaultAction::delay) {
+            expires_never();
+            co_await sleep_ms(f->delay_ms);
+            if (!socket_.is_open()) co_return;
+          } else if (f->tls_after_bytes) {
+            tls_budget_ = *f->tls_after_bytes;
+          } else if (f->action == FaultAction::stall) {
+            co_await stall("stall: the server never answers the TLS ClientHello");
+            co_return;
+          } else if (f->action == FaultAction::reset || f->action == FaultAction::close) {
+            co_await sleep_ms(0);
+            const bool rst = f->action == FaultAction::reset;
+            emit("closed", {{"by", "server"},
+                            {"reason", std::string("fault: ") + (rst ? "reset" : "close") + " instead of the TLS handshake"},
+                            {"phase", "security_upgrade"}});
+            if (rst) {
+              reset();
+            } else {
+              error_code ignored;
+              socket_.shutdown(tcp::socket::shutdown_both, ignored);
+            }
+            co_return;
+          }
         }
         if (!co_await upgrade_tls()) co_return;
         acceptor_.security_upgraded();
@@ -363,6 +543,7 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     asio::co_spawn(io, [session] { return session->run(); },
                    [this, id](std::exception_ptr ex) {
                      sessions.erase(id);
+                     logoff(id);
                      if (!ex) return;
                      TraceEvent e;
                      e.conn = id;
@@ -430,7 +611,29 @@ void Server::stop() {
   if (d.thread.joinable()) d.thread.join();
 }
 
+std::optional<std::uint32_t> Server::Impl::admit(std::uint64_t id, const std::string& user) {
+  constexpr std::uint32_t kServerDeniedConnection = 0x7;
+  constexpr std::uint32_t kDisconnectedByOtherConnection = 0x5;
+  if (config.single_session_per_user) {
+    for (auto it = logons.begin(); it != logons.end();) {
+      if (it->second == user) {
+        if (auto s = sessions[it->first].lock()) s->kick(kDisconnectedByOtherConnection);
+        it = logons.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  if (config.max_sessions > 0 && logons.size() >= static_cast<std::size_t>(config.max_sessions)) {
+    return kServerDeniedConnection;
+  }
+  logons[id] = user;
+  logged_on = logons.size();
+  return std::nullopt;
+}
+
 std::uint16_t Server::port() const noexcept { return impl_->port; }
+std::size_t Server::logged_on() const noexcept { return impl_->logged_on.load(); }
 const ServerCertificates& Server::certificates() const { return *impl_->certs; }
 std::uint64_t Server::connections() const noexcept { return impl_->accepted.load(); }
 std::size_t Server::open_sessions() const noexcept { return impl_->open.load(); }

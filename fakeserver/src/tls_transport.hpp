@@ -25,6 +25,11 @@ class TlsTransport {
 
   SSL* native_handle() noexcept { return ssl_; }
 
+  /// Sends close_notify if the socket takes it now; never waits.
+  void shutdown_quietly() noexcept {
+    if (SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
+  }
+
   /// From now on at most `n` more bytes reach the peer; later writes succeed unsent.
   void set_write_budget(std::optional<std::size_t> n) noexcept { budget_ = n; }
 

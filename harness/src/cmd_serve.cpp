@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -12,6 +13,8 @@
 #include "commands.hpp"
 #include "options.hpp"
 #include "rdpfault/fakeserver/server.hpp"
+#include "rdpfault/harness/runner.hpp"
+#include "rdpfault/scenario/scenario.hpp"
 
 namespace rdpfault::cli {
 namespace {
@@ -59,9 +62,66 @@ struct ServeOptions {
   std::string format = "json";  // json, text or none
   std::uint64_t exit_after = 0;
   int handshake_timeout_ms = 30000;
+  std::string scenario;  // Serve this scenario's world instead of a healthy server.
+  bool fixed = false;
+  std::string catalog = default_catalog_dir();
 };
 
+
+/// `rdpfault serve NAME [--fixed]`: one scenario's broken (or fixed) world, for any client.
+int run_serve_scenario(const ServeOptions& o) {
+  auto catalog = scenario::load_catalog(o.catalog);
+  for (const auto& d : catalog.diagnostics) std::cerr << d.to_string() << "\n";
+  const auto* sc = find_scenario(catalog, o.scenario);
+  if (!sc) return 2;
+  const auto& server_spec = o.fixed ? sc->fixed_server : sc->server;
+  const auto& client_spec = o.fixed ? sc->fixed_client : sc->client;
+  auto trace = std::make_shared<ServeTrace>(o.format);
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  harness::Environment env(server_spec, client_spec, trace, o.port, o.listen);
+  harness::RunnerOptions ro;
+  env.start_holders(server_spec.held_sessions, ro, 20000);
+  if (!o.write_ca.empty()) std::filesystem::copy_file(env.ca_file(), o.write_ca, std::filesystem::copy_options::overwrite_existing);
+  nlohmann::json hello = {{"event", "listening"},
+                          {"scenario", sc->name},
+                          {"state", o.fixed ? "fixed" : "broken"},
+                          {"address", o.listen},
+                          {"port", env.client_port()},
+                          {"ca_file", o.write_ca.empty() ? env.ca_file() : o.write_ca}};
+  std::cout << hello.dump() << '\n' << std::flush;
+  std::cerr << "rdpfault: scenario " << sc->name << " (" << (o.fixed ? "fixed" : "broken") << ") on " << o.listen << ":"
+            << env.client_port() << "\n"
+            << "rdpfault: cause: " << sc->cause << "\n";
+  if (o.fixed) {
+    std::cerr << "rdpfault: the fix applied: " << sc->fix << "\n";
+  } else {
+    std::cerr << "rdpfault: the fix: " << sc->fix << "\n"
+              << "rdpfault: serve it fixed with: rdpfault serve " << sc->name << " --fixed\n";
+  }
+  if (client_spec.resolution != scenario::Resolution::address) {
+    std::cerr << "rdpfault: the client connects to " << client_spec.host << "; map that name to "
+              << (client_spec.resolution == scenario::Resolution::other_server ? "127.0.0.2 (the stale record)"
+                                                                                : "127.0.0.1")
+              << " in the client machine's hosts file to see what the scenario's client sees\n";
+  }
+  timespec tick{0, 100'000'000};
+  for (;;) {
+    int sig = sigtimedwait(&sigs, nullptr, &tick);
+    trace->flush();
+    if (sig == SIGINT || sig == SIGTERM) break;
+    if (o.exit_after > 0 && trace->closed() >= o.exit_after) break;
+  }
+  env.stop();
+  trace->flush();
+  return 0;
+}
+
 int run_serve(const ServeOptions& o) {
+  if (!o.scenario.empty()) return run_serve_scenario(o);
   fakeserver::ServerConfig config;
   config.listen_address = o.listen;
   config.port = o.port;
@@ -120,7 +180,10 @@ int run_serve(const ServeOptions& o) {
 
 Subcommand add_serve(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
-  auto* sub = app.add_subcommand("serve", "Run a fake RDP server; prints its trace as JSON lines");
+  auto* sub = app.add_subcommand("serve", "Run a fake RDP server (healthy, or a scenario's); prints its trace");
+  sub->add_option("scenario", o->scenario, "Serve this scenario's broken server (see `rdpfault list`)");
+  sub->add_flag("--fixed", o->fixed, "Serve the scenario with its fix applied")->needs(sub->get_option("scenario"));
+  sub->add_option("--catalog", o->catalog, "Scenario directory")->capture_default_str();
   sub->add_option("--port", o->port, "TCP port; 0 picks a free one and prints it")->capture_default_str();
   sub->add_option("--listen", o->listen, "Address to bind (loopback unless you mean otherwise)")
       ->capture_default_str();

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "rdpfault/scenario/scenario.hpp"
+
 namespace rdpfault::cli {
 
 struct Subcommand {
@@ -15,5 +17,13 @@ struct Subcommand {
 Subcommand add_serve(CLI::App& app);
 Subcommand add_connect(CLI::App& app);
 Subcommand add_demo(CLI::App& app);
+Subcommand add_run(CLI::App& app);
+Subcommand add_list(CLI::App& app);
+Subcommand add_validate(CLI::App& app);
+Subcommand add_docs(CLI::App& app);
+Subcommand add_explain(CLI::App& app);
+
+/// The scenario called `name`, or nullptr after printing a "did you mean" to stderr.
+const scenario::Scenario* find_scenario(const scenario::Catalog& c, const std::string& name);
 
 }  // namespace rdpfault::cli

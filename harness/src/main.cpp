@@ -9,11 +9,17 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Examples:\n"
+      "  rdpfault run --all                             the whole catalog: break, symptom, fix, result\n"
+      "  rdpfault list                                  the scenarios, grouped by phase\n"
+      "  rdpfault serve tls-cert-expired --port 3389    one scenario's broken server, for any client\n"
+      "  rdpfault explain 0x904/0x7                     what a code means and which scenarios produce it\n"
       "  rdpfault demo                                  fake server + FreeRDP client, phase by phase\n"
       "  rdpfault serve --port 0                        a healthy fake RDP server on 127.0.0.1\n"
       "  rdpfault connect 127.0.0.1:3389 --accept-any-cert");
-  const rdpfault::cli::Subcommand subs[] = {rdpfault::cli::add_serve(app), rdpfault::cli::add_connect(app),
-                                            rdpfault::cli::add_demo(app)};
+  namespace c = rdpfault::cli;
+  const c::Subcommand subs[] = {c::add_run(app),     c::add_list(app),    c::add_serve(app),
+                                c::add_validate(app), c::add_docs(app),
+                                c::add_connect(app), c::add_demo(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,11 +1,18 @@
 #pragma once
 // Small helpers shared by the subcommands' option handling.
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 namespace rdpfault::cli {
+
+/// The scenario catalog: $RDPFAULT_CATALOG, else the source tree's scenarios/catalog.
+inline std::string default_catalog_dir() {
+  if (const char* env = std::getenv("RDPFAULT_CATALOG"); env && *env) return env;
+  return RDPFAULT_SOURCE_CATALOG;
+}
 
 inline bool is_loopback(const std::string& addr) {
   return addr == "::1" || addr == "localhost" || addr.rfind("127.", 0) == 0;

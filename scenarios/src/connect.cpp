@@ -32,9 +32,10 @@ constexpr std::array<std::pair<CertPolicy, std::string_view>, 3> kCertPolicy{{
     {CertPolicy::trust_ca, "trust_ca"},
     {CertPolicy::reject_untrusted, "reject_untrusted"},
     {CertPolicy::accept_any, "accept_any"}}};
-constexpr std::array<std::pair<Outcome, std::string_view>, 4> kOutcome{{
+constexpr std::array<std::pair<Outcome, std::string_view>, 5> kOutcome{{
     {Outcome::connected, "connected"}, {Outcome::failed, "failed"},
-    {Outcome::timed_out, "timed_out"}, {Outcome::crashed, "crashed"}}};
+    {Outcome::timed_out, "timed_out"}, {Outcome::crashed, "crashed"},
+    {Outcome::disconnected, "disconnected"}}};
 constexpr std::array<std::pair<CertReason, std::string_view>, 7> kCertReason{{
     {CertReason::none, "none"}, {CertReason::expired, "expired"},
     {CertReason::not_yet_valid, "not_yet_valid"}, {CertReason::self_signed, "self_signed"},
@@ -89,6 +90,8 @@ nlohmann::json to_json(const ConnectRequest& r, bool include_password) {
       {"tcp_connect_timeout_ms", r.tcp_connect_timeout_ms},
       {"activation_timeout_ms", r.activation_timeout_ms},
       {"wait_for_paint_ms", r.wait_for_paint_ms},
+      {"stay_ms", r.stay_ms},
+      {"auto_reconnect", r.auto_reconnect},
   };
   if (include_password) j["password"] = r.password;
   return j;
@@ -111,6 +114,8 @@ ConnectRequest connect_request_from_json(const nlohmann::json& j) {
   r.tcp_connect_timeout_ms = j.value("tcp_connect_timeout_ms", r.tcp_connect_timeout_ms);
   r.activation_timeout_ms = j.value("activation_timeout_ms", r.activation_timeout_ms);
   r.wait_for_paint_ms = j.value("wait_for_paint_ms", r.wait_for_paint_ms);
+  r.stay_ms = j.value("stay_ms", r.stay_ms);
+  r.auto_reconnect = j.value("auto_reconnect", r.auto_reconnect);
   return r;
 }
 
@@ -132,6 +137,9 @@ nlohmann::json to_json(const ConnectResult& r) {
       {"painted", r.painted},
       {"elapsed_ms", r.elapsed_ms},
       {"phases", phases},
+      {"reconnects", r.reconnects},
+      {"mstsc_code", r.mstsc_code},
+      {"mstsc_extended", r.mstsc_extended},
       {"signal", r.signal},
       {"detail", r.detail},
       {"log", r.log},
@@ -160,10 +168,53 @@ ConnectResult connect_result_from_json(const nlohmann::json& j) {
   if (j.contains("phases")) {
     for (const auto& p : j.at("phases")) r.phases.push_back({parse_phase(p.at("phase")), p.at("ms").get<double>()});
   }
+  r.reconnects = j.value("reconnects", 0);
+  r.mstsc_code = j.value("mstsc_code", 0u);
+  r.mstsc_extended = j.value("mstsc_extended", 0u);
   r.signal = j.value("signal", 0);
   r.detail = j.value("detail", "");
   if (j.contains("log")) r.log = j.at("log").get<std::vector<std::string>>();
   return r;
+}
+
+std::pair<std::uint32_t, std::uint32_t> mstsc_equivalent(const ConnectResult& r) {
+  const std::string& e = r.freerdp_error_name;
+  const std::uint32_t ext = r.server_error_info.value_or(0);
+  switch (r.outcome) {
+    case Outcome::connected:
+    case Outcome::crashed:
+      return {0, 0};
+    case Outcome::timed_out:
+      return {0x108, 0};  // disconnectReasonConnectionTimedOut
+    case Outcome::disconnected:
+      if (ext != 0) return {0x3, ext};  // disconnectReasonByServer with the server's reason
+      return {0x904, 0};                // socket closed
+    case Outcome::failed:
+      break;
+  }
+  if (ext >= 0x100 && ext <= 0x10A) return {0x808, ext};  // license negotiation failed
+  // The server said why, then closed: the client sees the socket close (0x904) and reports
+  // the server's reason as the extended code (ExtendedDisconnectReason == errorInfo).
+  if (ext != 0) return {0x904, ext};
+  if (e == "ERRCONNECT_DNS_NAME_NOT_FOUND" || e == "ERRCONNECT_DNS_ERROR") return {0x104, 0};
+  if (e == "ERRCONNECT_CONNECT_FAILED") return {0x204, 0};  // connect timed out (SYN dropped)
+  if (e == "ERRCONNECT_CONNECT_TRANSPORT_FAILED") {
+    // The socket closed. During licensing mstsc calls it a licensing failure. (A refused
+    // connection, 0x204, is told apart by the runner, which knows nothing accepted it.)
+    if (r.phase_reached == Phase::licensing) return {0x808, 0};
+    return {0x904, 0};
+  }
+  if (e == "ERRCONNECT_TLS_CONNECT_FAILED") {
+    if (r.cert_reason == CertReason::expired) return {0x1B07, 0};  // SSL_ERR_CERT_EXPIRED
+    if (r.cert_reason != CertReason::none) return {0x406, 0};      // security data not valid
+    return {0x904, 0};  // handshake failed: "An internal error has occurred."
+  }
+  if (e == "ERRCONNECT_SECURITY_NEGO_CONNECT_FAILED") return {0x904, 0x7};
+  if (e.empty() || e == "ERRCONNECT_SUCCESS" || e == "ERRBASE_SUCCESS") {
+    // FreeRDP's own activation timeout: mstsc's connection timer (licensing has its own).
+    return r.phase_reached == Phase::licensing ? std::pair{0x908u, 0u} : std::pair{0x108u, 0u};
+  }
+  return {0x904, 0};
 }
 
 }  // namespace rdpfault

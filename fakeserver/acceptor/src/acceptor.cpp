@@ -27,19 +27,100 @@ DecodeError unexpected(std::string_view pdu, Phase phase, std::string what) {
 
 }  // namespace
 
-Acceptor::Acceptor(AcceptorConfig config, EventSink& sink) : config_(config), sink_(sink) {}
+Acceptor::Acceptor(AcceptorConfig config, EventSink& sink)
+    : config_(std::move(config)), sink_(sink), fired_(config_.faults.size(), false) {}
 
 void Acceptor::start() { sink_.event("phase", {{"phase", to_string(phase_)}}); }
 
 void Acceptor::enter(Phase p) {
-  if (p == phase_) return;
+  if (p == phase_ || halted_) return;  // After a fault the connection stays where it broke.
   phase_ = p;
   sink_.event("phase", {{"phase", to_string(p)}});
 }
 
 void Acceptor::send(StepResult& r, Bytes frame, std::string_view name) {
+  if (halted_ || !apply_fault(r)) return;
   sink_.event("pdu_out", {{"pdu", name}, {"size", frame.size()}});
-  r.out.insert(r.out.end(), frame.begin(), frame.end());
+  auto& dst = r.later.empty() ? r.out : r.later.back().bytes;
+  dst.insert(dst.end(), frame.begin(), frame.end());
+}
+
+bool Acceptor::apply_fault(StepResult& r) {
+  using scenario::FaultAction;
+  for (std::size_t i = 0; i < config_.faults.size(); ++i) {
+    const auto& f = config_.faults[i];
+    if (fired_[i] || f.phase != phase_ || f.phase == Phase::security_upgrade || f.phase == Phase::active) continue;
+    fired_[i] = true;
+    nlohmann::json ev = {{"what", std::string(scenario::to_string(f.action))}, {"phase", to_string(phase_)}};
+    auto stop = [&](Directive d, std::string reason) {
+      r.directive = d;
+      r.reason = std::move(reason);
+      halted_ = true;
+      finished_ = true;
+      return false;
+    };
+    auto out = [&](const Bytes& b, std::string_view name) {
+      sink_.event("pdu_out", {{"pdu", name}, {"size", b.size()}});
+      auto& dst = r.later.empty() ? r.out : r.later.back().bytes;
+      dst.insert(dst.end(), b.begin(), b.end());
+    };
+    switch (f.action) {
+      case FaultAction::delay:
+        ev["delay_ms"] = f.delay_ms;
+        sink_.event("fault", std::move(ev));
+        r.later.push_back({f.delay_ms, {}});
+        return true;
+      case FaultAction::close:
+        sink_.event("fault", std::move(ev));
+        return stop(Directive::close, "fault: close in " + std::string(to_string(phase_)));
+      case FaultAction::reset:
+        sink_.event("fault", std::move(ev));
+        return stop(Directive::reset, "fault: reset in " + std::string(to_string(phase_)));
+      case FaultAction::stall:
+        sink_.event("fault", std::move(ev));
+        return stop(Directive::stall, "fault: stall in " + std::string(to_string(phase_)));
+      case FaultAction::error_info:
+        ev["error_info"] = f.error_info;
+        sink_.event("fault", std::move(ev));
+        out(server_disconnect_bytes(f.error_info), "set error info + disconnect provider ultimatum");
+        return stop(Directive::close, "fault: error info " + std::to_string(f.error_info));
+      case FaultAction::ultimatum:
+        sink_.event("fault", std::move(ev));
+        out(pdu::encode_disconnect_provider_ultimatum(1), "mcs disconnect provider ultimatum");
+        return stop(Directive::close, "fault: disconnect provider ultimatum");
+      case FaultAction::license_error: {
+        ev["license_error"] = f.license_error;
+        ev["license_state"] = f.license_state;
+        sink_.event("fault", std::move(ev));
+        pdu::LicenseErrorMessage m;
+        m.error_code = f.license_error;
+        m.state_transition = f.license_state;
+        out(pdu::encode_send_data_indication(1002, config_.io_channel, m.encode()), "license error alert");
+        return stop(Directive::close, "fault: license error " + std::to_string(f.license_error));
+      }
+    }
+  }
+  return true;
+}
+
+Bytes Acceptor::server_disconnect_bytes(std::uint32_t error_info) const {
+  Bytes b;
+  if (error_info != 0) {
+    b = pdu::encode_send_data_indication(
+        1002, config_.io_channel,
+        pdu::encode_data_pdu(pdu::PduType2::set_error_info, pdu::set_error_info_body(error_info), share_id_, 1002));
+  }
+  // Reason 1 = rn-provider-initiated (T.125 Reason): the server ends the domain.
+  auto u = pdu::encode_disconnect_provider_ultimatum(1);
+  b.insert(b.end(), u.begin(), u.end());
+  return b;
+}
+
+Bytes Acceptor::server_disconnect(std::uint32_t error_info) {
+  finished_ = true;
+  if (error_info != 0) sink_.event("pdu_out", {{"pdu", "set error info"}, {"error_info", error_info}});
+  sink_.event("pdu_out", {{"pdu", "mcs disconnect provider ultimatum"}});
+  return server_disconnect_bytes(error_info);
 }
 
 void Acceptor::send_share(StepResult& r, const Bytes& payload, std::string_view name) {
@@ -54,6 +135,7 @@ DecodeResult<StepResult> Acceptor::step(ByteView frame) {
     e.reason = "data after the connection was finished";
     return e;
   }
+  halted_ = false;
   auto r = [&]() -> DecodeResult<StepResult> {
     // Fast-path input ([MS-RDPBCGR 2.2.8.1.2]): only meaningful once active; ignored then.
     if (!frame.empty() && (frame[0] & 0x03) == 0) {
@@ -99,7 +181,14 @@ DecodeResult<StepResult> Acceptor::on_connection_request(ByteView frame) {
   const bool offers_hybrid = (requested_ & pdu::Protocols::hybrid) != 0;
   const bool offers_ssl = (requested_ & pdu::Protocols::ssl) != 0;
   std::uint32_t failure = 0;
-  if (config_.allow_nla && offers_hybrid) {
+  if (config_.force_failure) {
+    failure = *config_.force_failure;
+  } else if (config_.force_selected) {
+    selected_ = *config_.force_selected;
+  } else if (!config_.has_certificate && (offers_ssl || offers_hybrid) && (config_.allow_tls || config_.allow_nla)) {
+    // Windows with no usable certificate cannot start TLS for anyone.
+    failure = pdu::FailureCode::ssl_cert_not_on_server;
+  } else if (config_.allow_nla && offers_hybrid) {
     selected_ = pdu::Protocols::hybrid;
   } else if (config_.allow_tls && offers_ssl) {
     selected_ = pdu::Protocols::ssl;
@@ -119,6 +208,7 @@ DecodeResult<StepResult> Acceptor::on_connection_request(ByteView frame) {
     cc.failure.value = failure;
     sink_.event("negotiation", {{"result", "failure"}, {"failure_code", failure}, {"failure", cc.failure.name()}});
     send(r, cc.encode(), "x224 connection confirm (rdp_neg_failure)");
+    if (halted_) return r;
     r.directive = Directive::close;
     r.reason = "negotiation failure " + std::string(cc.failure.name());
     return r;
@@ -134,6 +224,7 @@ DecodeResult<StepResult> Acceptor::on_connection_request(ByteView frame) {
                               {"selected_protocol", selected_},
                               {"selected", pdu::protocols_to_string(selected_)}});
   send(r, cc.encode(), "x224 connection confirm");
+  if (halted_) return r;
   if (selected_ == pdu::Protocols::rdp) {
     enter(Phase::basic_settings_exchange);
   } else {
@@ -278,7 +369,19 @@ DecodeResult<StepResult> Acceptor::on_client_info(ByteView payload) {
                               {"flags", info->flags}});
   StepResult r;
   enter(Phase::licensing);
+  if (config_.admit_logon) {
+    if (auto refused = config_.admit_logon(info->user_name)) {
+      sink_.event("logon", {{"user", info->user_name}, {"result", "refused"}, {"error_info", *refused}});
+      auto b = server_disconnect(*refused);
+      r.out.insert(r.out.end(), b.begin(), b.end());
+      r.directive = Directive::close;
+      r.reason = "logon refused with error info " + std::to_string(*refused);
+      return r;
+    }
+    sink_.event("logon", {{"user", info->user_name}, {"result", "admitted"}});
+  }
   send_share(r, pdu::LicenseErrorMessage{}.encode(), "license error alert (valid client)");
+  if (halted_) return r;
   enter(Phase::capabilities_exchange);
   pdu::DemandActive da;
   da.share_id = share_id_;

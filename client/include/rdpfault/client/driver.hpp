@@ -25,6 +25,9 @@ struct RunOptions {
   int grace_ms = 3000;
   /// Called as the client enters each phase (ms since the driver started), on the caller's thread.
   std::function<void(Phase, double)> on_phase;
+  /// Polled about every 100 ms; when it returns true the driver is killed at once and the
+  /// result says so (for clients that hold a session until the harness is done with them).
+  std::function<bool()> stop_requested;
 };
 
 /// Never throws for anything the client or the peer does; thread-safe.

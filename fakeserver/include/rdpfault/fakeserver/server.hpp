@@ -9,11 +9,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "rdpfault/acceptor/acceptor.hpp"
 #include "rdpfault/certs/certs.hpp"
 #include "rdpfault/fakeserver/trace.hpp"
 #include "rdpfault/scenario/phase.hpp"
+#include "rdpfault/scenario/scenario.hpp"
 
 namespace rdpfault::fakeserver {
 
@@ -45,6 +47,15 @@ struct ServerConfig {
   acceptor::AcceptorConfig acceptor;
   Behaviour behaviour;
   std::shared_ptr<const ServerCertificates> certificates;  ///< Null: generated at start.
+  /// The server has no certificate: it cannot start TLS and says so (SSL_CERT_NOT_ON_SERVER).
+  bool no_certificate = false;
+  /// Deviations from the healthy server (scenario vocabulary). The acceptor applies those at
+  /// its PDUs; the session those before the TLS handshake and in the active session.
+  std::vector<scenario::Fault> faults;
+  /// Logons beyond this many current sessions are refused with ERRINFO 0x7 (0 = no limit).
+  int max_sessions = 0;
+  /// A user's new logon ends the user's older session with ERRINFO 0x5.
+  bool single_session_per_user = false;
   int tls_min_version = 0x0303;  ///< TLS 1.2 (OpenSSL's TLS1_2_VERSION).
   int tls_max_version = 0;       ///< 0 = the highest OpenSSL supports.
   /// Bound on each wait for the client before the session is active. Deliberate stalls and
@@ -71,6 +82,8 @@ class Server {
   std::uint64_t connections() const noexcept;
   /// Sessions open right now.
   std::size_t open_sessions() const noexcept;
+  /// Clients logged on right now (past the Client Info PDU, not yet gone).
+  std::size_t logged_on() const noexcept;
   /// CPU time the I/O thread has used so far (for benchmarks).
   std::chrono::nanoseconds io_thread_cpu_time() const;
 

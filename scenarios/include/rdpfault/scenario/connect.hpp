@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -32,6 +33,9 @@ enum class Outcome {
   failed,     ///< The client gave up with an error before the active session.
   timed_out,  ///< The run's deadline fired before the client finished.
   crashed,    ///< The driver process died (signal or unexpected exit).
+  /// The client reached the active session and the server ended it while the client stayed
+  /// (ConnectRequest::stay_ms); phase_reached is active.
+  disconnected,
 };
 
 /// Why a certificate was rejected (or would have been, under accept_any).
@@ -54,6 +58,10 @@ struct ConnectRequest {
   int tcp_connect_timeout_ms = 5000;   ///< FreeRDP TcpConnectTimeout.
   int activation_timeout_ms = 9000;    ///< FreeRDP TcpAckTimeout: from negotiation to active.
   int wait_for_paint_ms = 2000;        ///< After connecting, wait this long for a first update.
+  /// After connecting, stay in the session this long; a server-side end is `disconnected`.
+  int stay_ms = 0;
+  /// When the session drops while staying, reconnect (FreeRDP's freerdp_reconnect), up to 3 times.
+  bool auto_reconnect = false;
 };
 
 struct PhaseTiming {
@@ -76,10 +84,22 @@ struct ConnectResult {
   bool painted = false;         ///< A graphics update arrived in the active session.
   double elapsed_ms = 0;
   std::vector<PhaseTiming> phases;
+  int reconnects = 0;           ///< Successful automatic reconnections while staying.
+  /// What mstsc would report for the same failure (discReason, ExtendedDisconnectReason); 0 when
+  /// connected. See mstsc_equivalent().
+  std::uint32_t mstsc_code = 0;
+  std::uint32_t mstsc_extended = 0;
   int signal = 0;               ///< The signal that ended the driver, when outcome == crashed.
   std::string detail;           ///< One human line: what happened, in the driver's words.
   std::vector<std::string> log; ///< Selected FreeRDP WLog lines (warnings and errors), bounded.
 };
+
+/// The mstsc disconnect code (and extended code) for a result, by the mapping in
+/// shared/reference/rdp-error-catalog.md §1 and §4: socket connect failed 0x204, DNS 0x104,
+/// socket closed 0x904, timeouts 0x108, licensing 0x808, security errors 0x406/0x904, server
+/// error info in the extended code (it equals the ExtendedDisconnectReason values).
+/// Inferred for most causes: mstsc itself is not run.
+std::pair<std::uint32_t, std::uint32_t> mstsc_equivalent(const ConnectResult&);
 
 std::string_view to_string(SecurityProtocol) noexcept;
 std::string_view to_string(CertPolicy) noexcept;

@@ -18,6 +18,8 @@
 ///
 /// Invariant: nothing here does I/O, reads a clock, or includes Asio or OpenSSL.
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +29,7 @@
 #include "rdpfault/pdu/cursor.hpp"
 #include "rdpfault/pdu/mcs.hpp"
 #include "rdpfault/scenario/phase.hpp"
+#include "rdpfault/scenario/scenario.hpp"
 
 namespace rdpfault::acceptor {
 
@@ -54,16 +57,38 @@ struct AcceptorConfig {
   std::uint16_t io_channel = 1003;
   std::uint16_t bits_per_pixel = 16;
   bool paint = true;  ///< Send a bitmap update once the session is active.
+
+  /// A server without a certificate answers TLS requests with SSL_CERT_NOT_ON_SERVER.
+  bool has_certificate = true;
+  /// Answers every Connection Request with RDP_NEG_FAILURE of this code.
+  std::optional<std::uint32_t> force_failure;
+  /// Selects this protocol (pdu::Protocols), whatever the client offered.
+  std::optional<std::uint32_t> force_selected;
+  /// Faults at the server's PDUs (see scenario::Fault). The acceptor acts on those of the
+  /// phases it speaks in; security_upgrade and active faults belong to the session.
+  std::vector<scenario::Fault> faults;
+  /// Asked when a client logs on (Client Info); an ERRINFO code refuses the logon with a
+  /// Set Error Info PDU and a disconnect. Null: every logon is admitted.
+  std::function<std::optional<std::uint32_t>(const std::string& user)> admit_logon;
 };
 
 enum class Directive {
   none,       ///< Write `out` (if any) and read the next frame.
   start_tls,  ///< Write `out`, then run the TLS server handshake, then call security_upgraded().
-  close,      ///< Write `out`, then close the connection; `reason` says why.
+  close,      ///< Write `out`, then close the connection (FIN); `reason` says why.
+  reset,      ///< Write `out`, then reset the connection (RST); `reason` says why.
+  stall,      ///< Write `out`, then answer nothing more: read and discard until the client leaves.
+};
+
+/// Output that a delay fault holds back: wait `delay_ms`, then write `bytes`.
+struct DelayedOutput {
+  int delay_ms = 0;
+  pdu::Bytes bytes;
 };
 
 struct StepResult {
-  pdu::Bytes out;
+  pdu::Bytes out;                    ///< Written first, at once.
+  std::vector<DelayedOutput> later;  ///< Then each of these, in order, after its delay.
   Directive directive = Directive::none;
   std::string reason;
 };
@@ -86,6 +111,11 @@ class Acceptor {
   /// Called once when the connection begins (emits the first phase event).
   void start();
 
+  /// The server ends an active session on its own (idle timeout, replaced by another
+  /// logon, admin action): Set Error Info `error_info` (none when 0), then Disconnect Provider
+  /// Ultimatum. The acceptor is finished afterwards.
+  pdu::Bytes server_disconnect(std::uint32_t error_info);
+
  private:
   pdu::DecodeResult<StepResult> on_connection_request(pdu::ByteView frame);
   pdu::DecodeResult<StepResult> on_connect_initial(pdu::ByteView frame);
@@ -97,6 +127,9 @@ class Acceptor {
   void send(StepResult& r, pdu::Bytes frame, std::string_view name);
   void send_share(StepResult& r, const pdu::Bytes& payload, std::string_view name);
   void paint(StepResult& r);
+  /// Applies the first unfired fault of the current phase to `r`; false when output must stop.
+  bool apply_fault(StepResult& r);
+  pdu::Bytes server_disconnect_bytes(std::uint32_t error_info) const;
 
   AcceptorConfig config_;
   EventSink& sink_;
@@ -110,6 +143,8 @@ class Acceptor {
   std::uint32_t share_id_ = 0x000103EA;
   bool granted_ = false;
   bool finished_ = false;
+  std::vector<bool> fired_;  ///< Per config_.faults entry.
+  bool halted_ = false;      ///< A fault ended this step's output.
 };
 
 }  // namespace rdpfault::acceptor

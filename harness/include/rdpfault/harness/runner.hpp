@@ -1,0 +1,100 @@
+#pragma once
+/// The scenario runner: break -> expect the symptom -> fix -> expect the result after the fix.
+///
+/// For each run it builds the world the scenario describes (fake server with its faults and
+/// certificate, closed or filtered ports, a port forwarder, a second server behind a stale
+/// name, clients that hold sessions), runs the FreeRDP driver against it, and compares what the
+/// client reports with the expectation field by field. Everything binds loopback addresses
+/// only and every wait is bounded by the scenario's deadlines.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rdpfault/fakeserver/server.hpp"
+#include "rdpfault/fakeserver/trace.hpp"
+#include "rdpfault/scenario/scenario.hpp"
+
+namespace rdpfault::harness {
+
+/// One field where the observation differs from the expectation.
+struct Mismatch {
+  std::string field;
+  std::string expected;
+  std::string observed;
+};
+
+/// One client run against one configuration.
+struct RunRecord {
+  ConnectResult result;
+  std::vector<Mismatch> mismatches;
+  std::vector<fakeserver::TraceEvent> trace;  ///< Everything the server(s) recorded during the run.
+  std::uint64_t server_connections = 0;       ///< Connections the server under test accepted.
+  int deliberate_wait_ms = 0;
+  double wall_ms = 0;
+  std::string error;  ///< The environment could not be built (the run counts as failed).
+  bool passed() const { return error.empty() && mismatches.empty(); }
+};
+
+struct ScenarioOutcome {
+  const scenario::Scenario* scenario = nullptr;
+  RunRecord broken;
+  RunRecord fixed;
+  double wall_ms = 0;
+  bool passed() const { return broken.passed() && fixed.passed(); }
+};
+
+struct RunnerOptions {
+  std::string driver_path;  ///< Empty: the default lookup of client::run_driver.
+  int jobs = 1;
+  std::function<void(const scenario::Scenario&)> on_start;  ///< From worker threads, serialised.
+  std::function<void(const ScenarioOutcome&)> on_done;      ///< From worker threads, serialised.
+};
+
+/// Compares a client's report with an expectation. Fields the expectation leaves out are not
+/// compared; outcome and phase always are.
+std::vector<Mismatch> compare(const scenario::Expectation& expect, const ConnectResult& observed);
+
+/// Runs one configuration once.
+RunRecord run_once(const scenario::ServerSpec& server, const scenario::ClientSpec& client,
+                   const scenario::Expectation& expect, const RunnerOptions& options);
+
+/// Broken run, then fixed run.
+ScenarioOutcome run_scenario(const scenario::Scenario& s, const RunnerOptions& options);
+
+/// Runs the scenarios on `options.jobs` threads; results in the order given.
+std::vector<ScenarioOutcome> run_all(const std::vector<const scenario::Scenario*>& scenarios,
+                                     const RunnerOptions& options);
+
+/// The world of one run, for `rdpfault serve NAME`: servers, blockers, forwarder and holders
+/// live as long as this object.
+class Environment {
+ public:
+  /// `port` 0 picks one. Throws std::runtime_error when something cannot be set up.
+  Environment(const scenario::ServerSpec& server, const scenario::ClientSpec& client,
+              std::shared_ptr<fakeserver::TraceSink> trace, std::uint16_t port = 0,
+              std::string listen_address = "127.0.0.1");
+  ~Environment();
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
+
+  /// Where the client connects: host (a name when the scenario resolves one) and port.
+  std::uint16_t client_port() const;
+  /// The driver request for the scenario's client against this world.
+  ConnectRequest client_request(const scenario::ClientSpec& client) const;
+  /// PEM file of the CA the fake servers' certificates chain to.
+  const std::string& ca_file() const;
+  fakeserver::Server* server();  ///< The server under test, when one listens.
+  /// Starts `count` clients that hold sessions; returns once they are all active (throws if
+  /// they are not within timeout_ms). They stay until stop().
+  void start_holders(int count, const RunnerOptions& options, int timeout_ms);
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rdpfault::harness

@@ -1,0 +1,180 @@
+#pragma once
+/// A scenario as data: one real-world cause, the broken server (or network, or client) that
+/// reproduces it, the symptom a client shows, the documented fix and the result after it.
+///
+/// Scenario files are TOML (see scenarios/README.md for the schema); `load_scenario` turns one
+/// into this struct or into diagnostics that name file:line:col. Both the harness (which runs
+/// them) and the documentation generator read only this struct.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rdpfault/scenario/connect.hpp"
+#include "rdpfault/scenario/phase.hpp"
+
+namespace rdpfault::scenario {
+
+inline constexpr int kSchemaVersion = 1;
+
+/// Whether and how the server can be reached on the port the client uses.
+enum class Reachability {
+  listening,   ///< The fake server listens on the port.
+  closed,      ///< Nothing listens: the port is bound but not listening, so the kernel answers RST.
+  other_port,  ///< The server listens on another port; the client's port is closed (not forwarded).
+  filtered,    ///< SYNs are dropped: a listener whose accept queue is full and that never accepts.
+};
+
+/// The certificate the server presents.
+enum class CertificateKind { valid, expired, not_yet_valid, self_signed, unknown_ca, name_mismatch, none };
+
+enum class FaultAction {
+  close,         ///< FIN, nothing more.
+  reset,         ///< RST (SO_LINGER 0).
+  stall,         ///< Stop answering; read and discard until the client leaves.
+  delay,         ///< Wait delay_ms, then carry on.
+  error_info,    ///< Set Error Info PDU (error_info), MCS Disconnect Provider Ultimatum, close.
+  license_error, ///< Licensing Error Message (license_error, license_state), then close.
+  ultimatum,     ///< MCS Disconnect Provider Ultimatum (no error info), then close.
+};
+
+/// A deviation from the healthy server, at one point of the sequence.
+///
+/// It fires where the server would next speak in `phase`: before its first PDU of that phase
+/// (X.224 Connection Confirm, MCS Connect-Response, Attach User Confirm, the licensing PDU,
+/// Demand Active, Synchronize), before the TLS handshake for security_upgrade (or after
+/// tls_after_bytes of handshake output), and `after_ms` into the active session for active.
+struct Fault {
+  Phase phase = Phase::connection_initiation;
+  FaultAction action = FaultAction::close;
+  int delay_ms = 0;
+  std::uint32_t error_info = 0;
+  std::uint32_t license_error = 0;
+  std::uint32_t license_state = 1;  ///< ST_TOTAL_ABORT.
+  int after_ms = 0;                 ///< active only.
+  std::optional<std::size_t> tls_after_bytes;  ///< security_upgrade only.
+  int connections = 0;  ///< Fires on the first N connections only; 0 = every connection.
+};
+
+enum class TlsVersion { tls1_0, tls1_1, tls1_2, tls1_3 };
+
+struct ServerSpec {
+  Reachability reachability = Reachability::listening;
+  /// A TCP forwarder from the client's port to the server's (the fix for other_port).
+  bool forward = false;
+  std::vector<SecurityProtocol> security = {SecurityProtocol::rdp, SecurityProtocol::tls};
+  /// Forces RDP_NEG_FAILURE with this code on every Connection Request (0 = none).
+  std::uint32_t negotiation_failure = 0;
+  /// Forces the selected protocol, whatever the client offered.
+  std::optional<SecurityProtocol> select_protocol;
+  CertificateKind certificate = CertificateKind::valid;
+  TlsVersion tls_min = TlsVersion::tls1_2;
+  TlsVersion tls_max = TlsVersion::tls1_3;
+  int max_sessions = 0;  ///< Logons beyond this many active sessions get ERRINFO 0x7; 0 = no limit.
+  /// Another client holds this many sessions when the tested client connects.
+  int held_sessions = 0;
+  /// A new logon of a user ends the user's older session with ERRINFO 0x5.
+  bool single_session_per_user = false;
+  std::vector<Fault> faults;
+};
+
+/// How the client's host name resolves (the driver maps it; no system file is touched).
+enum class Resolution {
+  address,       ///< `host` is the loopback address itself.
+  server,        ///< The name resolves to this scenario's server.
+  other_server,  ///< A stale record: the name reaches another server, whose certificate names another host.
+  none,          ///< The name does not resolve.
+};
+
+struct ClientSpec {
+  std::string host = "127.0.0.1";
+  Resolution resolution = Resolution::address;
+  std::vector<SecurityProtocol> security = {SecurityProtocol::nla, SecurityProtocol::tls, SecurityProtocol::rdp};
+  CertPolicy certificates = CertPolicy::trust_ca;
+  std::string user = "alice";
+  std::string domain;
+  int timeout_ms = 10000;             ///< The harness's deadline for the run.
+  int tcp_connect_timeout_ms = 15000; ///< FreeRDP TcpConnectTimeout (its default).
+  int activation_timeout_ms = 9000;   ///< FreeRDP TcpAckTimeout (its default).
+  int stay_ms = 0;                    ///< Stay this long in the active session.
+  bool auto_reconnect = false;
+  /// Once this client is active, another client logs on as the same user.
+  bool second_client = false;
+};
+
+/// What mstsc shows for this cause, from shared/reference/rdp-error-catalog.md.
+struct MstscSymptom {
+  std::uint32_t code = 0;      ///< discReason.
+  std::uint32_t extended = 0;  ///< ExtendedDisconnectReason.
+  std::string message;
+  bool documented = false;     ///< A source shows this for this cause; false = inferred.
+};
+
+struct Expectation {
+  Outcome outcome = Outcome::connected;
+  Phase phase = Phase::active;
+  std::optional<std::string> freerdp_error;
+  std::optional<std::uint32_t> error_info;
+  std::optional<CertReason> certificate;
+  std::optional<int> tcp_connections;
+  std::optional<MstscSymptom> mstsc;
+};
+
+struct Scenario {
+  int schema = kSchemaVersion;
+  std::string name;
+  std::string summary;
+  std::string cause;
+  Phase phase = Phase::tcp_connect;
+  std::vector<std::string> references;
+  ServerSpec server;
+  ClientSpec client;
+  Expectation expect;
+  std::string fix;  ///< The documented fix, in the words an admin or user acts on.
+  ServerSpec fixed_server;
+  ClientSpec fixed_client;
+  Expectation expect_after_fix;
+  std::string file;  ///< Where it was loaded from.
+};
+
+/// One problem in a scenario file.
+struct Diagnostic {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string message;
+  std::string to_string() const;  ///< "file:line:col: message"
+};
+
+struct LoadResult {
+  std::optional<Scenario> scenario;  ///< Set only when there are no diagnostics.
+  std::vector<Diagnostic> diagnostics;
+};
+
+/// Parses and validates one scenario. `file` names it in diagnostics; `expected_name` (the
+/// file's stem) and `expected_phase` (its directory), when given, must match the content.
+LoadResult parse_scenario(std::string_view toml_text, std::string file,
+                          std::optional<std::string> expected_name = std::nullopt,
+                          std::optional<std::string> expected_phase = std::nullopt);
+/// Reads `path` and parses it; the name must equal the file's stem, and when the parent
+/// directory is a phase name, the phase must equal it.
+LoadResult load_scenario(const std::string& path);
+
+struct Catalog {
+  std::vector<Scenario> scenarios;  ///< Sorted by phase, then name.
+  std::vector<Diagnostic> diagnostics;
+};
+/// Every *.toml under `dir`, recursively. Duplicate names are diagnostics.
+Catalog load_catalog(const std::string& dir);
+
+std::string_view to_string(Reachability) noexcept;
+std::string_view to_string(CertificateKind) noexcept;
+std::string_view to_string(FaultAction) noexcept;
+std::string_view to_string(TlsVersion) noexcept;
+std::string_view to_string(Resolution) noexcept;
+
+/// The deliberate waits a run contains (delays that fire, stays, timeouts the expectation
+/// says will expire), for the catalog benchmark.
+int deliberate_wait_ms(const ServerSpec&, const ClientSpec&, const Expectation&);
+
+}  // namespace rdpfault::scenario

@@ -1,0 +1,598 @@
+// Scenario files: TOML -> Scenario, with every problem reported as file:line:col.
+//
+// Strictness is the point: an unknown key, a wrong type or an unknown value is an error at
+// the place it was written, never ignored. Each table is read through a TableReader that
+// remembers which keys it consumed; whatever is left over is reported.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "rdpfault/scenario/scenario.hpp"
+
+namespace rdpfault::scenario {
+namespace {
+
+namespace fs = std::filesystem;
+
+template <class E, std::size_t N>
+using Names = std::array<std::pair<E, std::string_view>, N>;
+
+constexpr Names<Reachability, 4> kReachability{{{Reachability::listening, "listening"},
+                                                {Reachability::closed, "closed"},
+                                                {Reachability::other_port, "other_port"},
+                                                {Reachability::filtered, "filtered"}}};
+constexpr Names<CertificateKind, 7> kCertificate{{{CertificateKind::valid, "valid"},
+                                                  {CertificateKind::expired, "expired"},
+                                                  {CertificateKind::not_yet_valid, "not_yet_valid"},
+                                                  {CertificateKind::self_signed, "self_signed"},
+                                                  {CertificateKind::unknown_ca, "unknown_ca"},
+                                                  {CertificateKind::name_mismatch, "name_mismatch"},
+                                                  {CertificateKind::none, "none"}}};
+constexpr Names<FaultAction, 7> kAction{{{FaultAction::close, "close"},
+                                         {FaultAction::reset, "reset"},
+                                         {FaultAction::stall, "stall"},
+                                         {FaultAction::delay, "delay"},
+                                         {FaultAction::error_info, "error_info"},
+                                         {FaultAction::license_error, "license_error"},
+                                         {FaultAction::ultimatum, "ultimatum"}}};
+constexpr Names<TlsVersion, 4> kTls{{{TlsVersion::tls1_0, "1.0"},
+                                     {TlsVersion::tls1_1, "1.1"},
+                                     {TlsVersion::tls1_2, "1.2"},
+                                     {TlsVersion::tls1_3, "1.3"}}};
+constexpr Names<Resolution, 4> kResolution{{{Resolution::address, "address"},
+                                            {Resolution::server, "server"},
+                                            {Resolution::other_server, "other_server"},
+                                            {Resolution::none, "none"}}};
+
+template <class E, std::size_t N>
+std::string_view name_in(const Names<E, N>& t, E e) {
+  for (const auto& [v, n] : t) {
+    if (v == e) return n;
+  }
+  return "?";
+}
+
+template <class E, std::size_t N>
+std::string choices(const Names<E, N>& t) {
+  std::string s;
+  for (const auto& [v, n] : t) s += (s.empty() ? "" : ", ") + std::string(n);
+  return s;
+}
+
+std::string phase_choices() {
+  std::string s;
+  for (Phase p : kAllPhases) s += (s.empty() ? "" : ", ") + std::string(to_string(p));
+  return s;
+}
+
+/// Collects diagnostics for one file.
+struct Report {
+  std::string file;
+  std::vector<Diagnostic> diagnostics;
+  void add(const toml::source_region& where, std::string message) {
+    diagnostics.push_back({file, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column),
+                           std::move(message)});
+  }
+  void add_at(int line, int column, std::string message) {
+    diagnostics.push_back({file, line, column, std::move(message)});
+  }
+};
+
+const char* type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+/// Reads the keys of one table; `finish()` reports the keys nobody asked for.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path, Report& report)
+      : table_(table), path_(std::move(path)), report_(report) {}
+
+  const toml::table& table() const { return table_; }
+  const std::string& path() const { return path_; }
+
+  std::string key_path(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
+
+  const toml::node* node(std::string_view key) {
+    seen_.insert(std::string(key));
+    return table_.get(key);
+  }
+
+  bool has(std::string_view key) const { return table_.contains(key); }
+
+  bool wrong_type(const toml::node& n, std::string_view key, const char* want) {
+    report_.add(n.source(), key_path(key) + ": expected " + want + ", found " + type_name(n.type()));
+    return false;
+  }
+
+  bool get(std::string_view key, std::string& out) {
+    const auto* n = node(key);
+    if (!n) return false;
+    if (!n->is_string()) return wrong_type(*n, key, "a string");
+    out = n->as_string()->get();
+    return true;
+  }
+  bool get(std::string_view key, bool& out) {
+    const auto* n = node(key);
+    if (!n) return false;
+    if (!n->is_boolean()) return wrong_type(*n, key, "a boolean");
+    out = n->as_boolean()->get();
+    return true;
+  }
+  template <class Int>
+  bool get_int(std::string_view key, Int& out, std::int64_t lo, std::int64_t hi) {
+    const auto* n = node(key);
+    if (!n) return false;
+    if (!n->is_integer()) return wrong_type(*n, key, "an integer");
+    const auto v = n->as_integer()->get();
+    if (v < lo || v > hi) {
+      report_.add(n->source(), key_path(key) + ": " + std::to_string(v) + " is out of range [" + std::to_string(lo) +
+                                   ", " + std::to_string(hi) + "]");
+      return false;
+    }
+    out = static_cast<Int>(v);
+    return true;
+  }
+  template <class E, std::size_t N>
+  bool get_enum(std::string_view key, E& out, const Names<E, N>& names) {
+    std::string s;
+    if (!get(key, s)) return false;
+    for (const auto& [v, n] : names) {
+      if (n == s) {
+        out = v;
+        return true;
+      }
+    }
+    report_.add(table_.get(key)->source(),
+                key_path(key) + ": unknown value '" + s + "' (expected one of: " + choices(names) + ")");
+    return false;
+  }
+  bool get_phase(std::string_view key, Phase& out) {
+    std::string s;
+    if (!get(key, s)) return false;
+    if (auto p = phase_from_string(s)) {
+      out = *p;
+      return true;
+    }
+    report_.add(table_.get(key)->source(),
+                key_path(key) + ": unknown phase '" + s + "' (expected one of: " + phase_choices() + ")");
+    return false;
+  }
+  bool get_strings(std::string_view key, std::vector<std::string>& out) {
+    const auto* n = node(key);
+    if (!n) return false;
+    if (!n->is_array()) return wrong_type(*n, key, "an array of strings");
+    out.clear();
+    bool ok = true;
+    for (const auto& e : *n->as_array()) {
+      if (!e.is_string()) {
+        report_.add(e.source(), key_path(key) + ": expected strings in the array, found " + type_name(e.type()));
+        ok = false;
+        continue;
+      }
+      out.push_back(e.as_string()->get());
+    }
+    return ok;
+  }
+  bool get_security(std::string_view key, std::vector<SecurityProtocol>& out) {
+    const auto* n = node(key);
+    if (!n) return false;
+    if (!n->is_array()) return wrong_type(*n, key, "an array of protocols");
+    std::vector<SecurityProtocol> v;
+    for (const auto& e : *n->as_array()) {
+      auto p = e.is_string() ? security_protocol_from_string(e.as_string()->get()) : std::nullopt;
+      if (!p) {
+        report_.add(e.source(), key_path(key) + ": expected one of rdp, tls, nla, found " +
+                                    (e.is_string() ? "'" + e.as_string()->get() + "'" : type_name(e.type())));
+        return false;
+      }
+      if (std::find(v.begin(), v.end(), *p) != v.end()) {
+        report_.add(e.source(), key_path(key) + ": '" + std::string(to_string(*p)) + "' is listed twice");
+        return false;
+      }
+      v.push_back(*p);
+    }
+    if (v.empty()) {
+      report_.add(n->source(), key_path(key) + ": at least one protocol is needed");
+      return false;
+    }
+    out = v;
+    return true;
+  }
+  const toml::table* get_table(std::string_view key) {
+    const auto* n = node(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) {
+      wrong_type(*n, key, "a table");
+      return nullptr;
+    }
+    return n->as_table();
+  }
+
+  void finish() {
+    for (const auto& [k, v] : table_) {
+      if (seen_.count(std::string(k.str())) == 0) {
+        report_.add(k.source(), "unknown key '" + key_path(k.str()) + "'");
+      }
+    }
+  }
+
+ private:
+  const toml::table& table_;
+  std::string path_;
+  Report& report_;
+  std::set<std::string> seen_;
+};
+
+void read_fault(const toml::table& t, const std::string& path, Report& report, Fault& f) {
+  TableReader r(t, path, report);
+  const auto before = report.diagnostics.size();
+  if (!r.has("phase")) report.add(t.source(), path + ": missing 'phase'");
+  if (!r.has("action")) report.add(t.source(), path + ": missing 'action'");
+  r.get_phase("phase", f.phase);
+  r.get_enum("action", f.action, kAction);
+  r.get_int("delay_ms", f.delay_ms, 0, 600000);
+  r.get_int("error_info", f.error_info, 0, 0xFFFFFFFF);
+  r.get_int("license_error", f.license_error, 0, 0xFFFFFFFF);
+  r.get_int("license_state", f.license_state, 1, 4);
+  r.get_int("after_ms", f.after_ms, 0, 600000);
+  std::size_t bytes = 0;
+  if (r.get_int("tls_after_bytes", bytes, 0, 1 << 20)) f.tls_after_bytes = bytes;
+  r.get_int("connections", f.connections, 0, 1000);
+  r.finish();
+  if (report.diagnostics.size() != before) return;
+  // Cross-field rules: each action names what it needs, and only where it can happen.
+  auto need = [&](std::string_view key, bool ok, const std::string& why) {
+    if (!ok) report.add(t.source(), path + ": " + why + (key.empty() ? "" : " (set '" + std::string(key) + "')"));
+  };
+  need("delay_ms", f.action != FaultAction::delay || f.delay_ms > 0, "action 'delay' needs a delay_ms > 0");
+  need("", f.action == FaultAction::delay || !t.contains("delay_ms"), "delay_ms is only for action 'delay'");
+  need("error_info", f.action != FaultAction::error_info || f.error_info != 0, "action 'error_info' needs an error_info code");
+  need("", f.action == FaultAction::error_info || !t.contains("error_info"), "error_info is only for action 'error_info'");
+  need("license_error", f.action != FaultAction::license_error || f.license_error != 0,
+       "action 'license_error' needs a license_error code");
+  need("", f.action == FaultAction::license_error || (!t.contains("license_error") && !t.contains("license_state")),
+       "license_error and license_state are only for action 'license_error'");
+  need("", f.phase == Phase::active || !t.contains("after_ms"), "after_ms is only for faults in the active phase");
+  need("", f.phase == Phase::security_upgrade || !f.tls_after_bytes,
+       "tls_after_bytes is only for faults in security_upgrade");
+  const bool pdu_action = f.action == FaultAction::error_info || f.action == FaultAction::license_error ||
+                          f.action == FaultAction::ultimatum;
+  need("", !pdu_action || ordinal(f.phase) >= ordinal(Phase::channel_connection),
+       "action '" + std::string(name_in(kAction, f.action)) +
+           "' rides on MCS and needs a phase from channel_connection on");
+  need("", f.action != FaultAction::license_error || f.phase == Phase::licensing,
+       "action 'license_error' is only for the licensing phase");
+  need("", f.phase != Phase::tcp_connect, "no server fault can happen in tcp_connect (use server.reachability)");
+  need("", f.phase != Phase::credssp, "CredSSP faults need NLA, which the fake server does not offer yet");
+  need("", f.phase != Phase::secure_settings_exchange,
+       "the server sends nothing in secure_settings_exchange; put the fault in licensing");
+}
+
+void read_server(const toml::table& t, const std::string& path, Report& report, ServerSpec& s) {
+  TableReader r(t, path, report);
+  r.get_enum("reachability", s.reachability, kReachability);
+  r.get("forward", s.forward);
+  r.get_security("security", s.security);
+  r.get_int("negotiation_failure", s.negotiation_failure, 0, 6);
+  // "negotiated" (the default) lets the server choose as Windows does; a fix uses it to undo a forced choice.
+  int sel = 0;
+  if (r.get_enum("select_protocol", sel, std::array<std::pair<int, std::string_view>, 4>{{
+                                              {0, "negotiated"}, {1, "rdp"}, {2, "tls"}, {3, "nla"}}})) {
+    s.select_protocol = sel == 0   ? std::nullopt
+                        : sel == 1 ? std::optional(SecurityProtocol::rdp)
+                        : sel == 2 ? std::optional(SecurityProtocol::tls)
+                                   : std::optional(SecurityProtocol::nla);
+  }
+  r.get_enum("certificate", s.certificate, kCertificate);
+  r.get_enum("tls_min", s.tls_min, kTls);
+  r.get_enum("tls_max", s.tls_max, kTls);
+  r.get_int("max_sessions", s.max_sessions, 0, 1000);
+  r.get_int("held_sessions", s.held_sessions, 0, 8);
+  r.get("single_session_per_user", s.single_session_per_user);
+  if (const auto* n = r.node("faults")) {
+    if (!n->is_array() || (!n->as_array()->empty() && !n->is_array_of_tables())) {
+      r.wrong_type(*n, "faults", "an array of tables ([[server.faults]])");
+    } else {
+      s.faults.clear();
+      std::size_t i = 0;
+      for (const auto& e : *n->as_array()) {
+        Fault f;
+        read_fault(*e.as_table(), r.key_path("faults") + "[" + std::to_string(i++) + "]", report, f);
+        s.faults.push_back(f);
+      }
+    }
+  }
+  r.finish();
+  if (static_cast<int>(s.tls_min) > static_cast<int>(s.tls_max)) {
+    report.add(t.source(), path + ": tls_min is above tls_max");
+  }
+  if (s.forward && s.reachability != Reachability::other_port) {
+    report.add(t.source(), path + ": forward is only meaningful with reachability = \"other_port\"");
+  }
+  if (s.held_sessions > 0 && s.max_sessions == 0 && !s.single_session_per_user) {
+    // Allowed (it shows the limit is not the problem), nothing to check.
+  }
+  if (std::find(s.security.begin(), s.security.end(), SecurityProtocol::nla) != s.security.end() &&
+      std::find(s.security.begin(), s.security.end(), SecurityProtocol::tls) != s.security.end()) {
+    report.add(t.source(), path + ": security offers nla alongside tls, but the fake server cannot run CredSSP yet; "
+                                  "use nla alone (NLA required) or leave it out");
+  }
+}
+
+void read_client(const toml::table& t, const std::string& path, Report& report, ClientSpec& c) {
+  TableReader r(t, path, report);
+  r.get("host", c.host);
+  r.get_enum("resolution", c.resolution, kResolution);
+  r.get_security("security", c.security);
+  r.get_enum("certificates", c.certificates,
+             std::array<std::pair<CertPolicy, std::string_view>, 3>{{{CertPolicy::trust_ca, "trust_ca"},
+                                                                     {CertPolicy::reject_untrusted, "reject_untrusted"},
+                                                                     {CertPolicy::accept_any, "accept_any"}}});
+  r.get("user", c.user);
+  r.get("domain", c.domain);
+  r.get_int("timeout_ms", c.timeout_ms, 100, 600000);
+  r.get_int("tcp_connect_timeout_ms", c.tcp_connect_timeout_ms, 100, 600000);
+  r.get_int("activation_timeout_ms", c.activation_timeout_ms, 100, 600000);
+  r.get_int("stay_ms", c.stay_ms, 0, 600000);
+  r.get("auto_reconnect", c.auto_reconnect);
+  r.get("second_client", c.second_client);
+  r.finish();
+  if (c.resolution == Resolution::address && c.host != "127.0.0.1" && c.host != "::1" && c.host.rfind("127.", 0) != 0) {
+    report.add(t.source(), path + ": host '" + c.host +
+                               "' is not a loopback address; set resolution (server, other_server, none) for a name");
+  }
+  if (c.resolution != Resolution::address && c.host.find('.') == std::string::npos) {
+    report.add(t.source(), path + ": a resolved host needs a dotted name such as rdp.example.test");
+  }
+  if (c.stay_ms > 0 && c.stay_ms >= c.timeout_ms) {
+    report.add(t.source(), path + ": stay_ms must be below timeout_ms");
+  }
+}
+
+void read_expect(const toml::table& t, const std::string& path, Report& report, Expectation& e) {
+  TableReader r(t, path, report);
+  if (!r.has("outcome")) report.add(t.source(), path + ": missing 'outcome'");
+  r.get_enum("outcome", e.outcome,
+             std::array<std::pair<Outcome, std::string_view>, 5>{{{Outcome::connected, "connected"},
+                                                                  {Outcome::failed, "failed"},
+                                                                  {Outcome::timed_out, "timed_out"},
+                                                                  {Outcome::crashed, "crashed"},
+                                                                  {Outcome::disconnected, "disconnected"}}});
+  if (!r.get_phase("phase", e.phase)) {
+    if (e.outcome == Outcome::connected || e.outcome == Outcome::disconnected) {
+      e.phase = Phase::active;
+    } else if (!r.has("phase")) {
+      report.add(t.source(), path + ": missing 'phase' (where the client stops)");
+    }
+  }
+  std::string s;
+  if (r.get("freerdp_error", s)) {
+    if (s.rfind("ERRCONNECT_", 0) != 0 && s.rfind("ERRINFO_", 0) != 0 && s != "ERRBASE_SUCCESS") {
+      report.add(t.get("freerdp_error")->source(),
+                 path + ".freerdp_error: '" + s +
+                     "' is not a FreeRDP error name (ERRCONNECT_..., ERRINFO_... or ERRBASE_SUCCESS)");
+    }
+    e.freerdp_error = s;
+  }
+  std::uint32_t ei = 0;
+  if (r.get_int("error_info", ei, 0, 0xFFFFFFFF)) e.error_info = ei;
+  CertReason cr{};
+  if (r.get_enum("certificate", cr,
+                 std::array<std::pair<CertReason, std::string_view>, 7>{{{CertReason::none, "none"},
+                                                                         {CertReason::expired, "expired"},
+                                                                         {CertReason::not_yet_valid, "not_yet_valid"},
+                                                                         {CertReason::self_signed, "self_signed"},
+                                                                         {CertReason::unknown_ca, "unknown_ca"},
+                                                                         {CertReason::name_mismatch, "name_mismatch"},
+                                                                         {CertReason::other, "other"}}})) {
+    e.certificate = cr;
+  }
+  int n = 0;
+  if (r.get_int("tcp_connections", n, 0, 100)) e.tcp_connections = n;
+  if (const auto* m = r.get_table("mstsc")) {
+    TableReader mr(*m, r.key_path("mstsc"), report);
+    MstscSymptom ms;
+    if (!mr.has("code")) report.add(m->source(), mr.path() + ": missing 'code'");
+    if (!mr.has("source")) report.add(m->source(), mr.path() + ": missing 'source' (documented or inferred)");
+    mr.get_int("code", ms.code, 0, 0xFFFFFFFF);
+    mr.get_int("extended", ms.extended, 0, 0xFFFFFFFF);
+    mr.get("message", ms.message);
+    std::string src;
+    if (mr.get("source", src)) {
+      if (src == "documented") {
+        ms.documented = true;
+      } else if (src != "inferred") {
+        report.add(m->get("source")->source(), mr.path() + ".source: unknown value '" + src +
+                                                   "' (expected one of: documented, inferred)");
+      }
+    }
+    mr.finish();
+    e.mstsc = ms;
+  }
+  r.finish();
+  if ((e.outcome == Outcome::connected || e.outcome == Outcome::disconnected) && e.phase != Phase::active) {
+    report.add(t.source(), path + ": a " + std::string(to_string(e.outcome)) + " client is in phase active");
+  }
+}
+
+std::string trim_copy(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+}  // namespace
+
+std::string Diagnostic::to_string() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+}
+
+LoadResult parse_scenario(std::string_view text, std::string file, std::optional<std::string> expected_name,
+                          std::optional<std::string> expected_phase) {
+  Report report{file, {}};
+  LoadResult out;
+  toml::table doc;
+  try {
+    doc = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    report.add(e.source(), std::string(e.description()));
+    out.diagnostics = std::move(report.diagnostics);
+    return out;
+  }
+  Scenario s;
+  s.file = file;
+  TableReader r(doc, "", report);
+  for (const char* required : {"schema", "name", "summary", "cause", "phase", "expect", "fix"}) {
+    if (!r.has(required)) report.add_at(1, 1, "missing '" + std::string(required) + "'");
+  }
+  if (r.get_int("schema", s.schema, 0, 1000) && s.schema != kSchemaVersion) {
+    report.add(doc.get("schema")->source(), "schema " + std::to_string(s.schema) + " is not supported (this rdpfault reads " +
+                                                std::to_string(kSchemaVersion) + ")");
+  }
+  if (r.get("name", s.name)) {
+    const bool ok = !s.name.empty() && std::all_of(s.name.begin(), s.name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    });
+    if (!ok) {
+      report.add(doc.get("name")->source(), "name: '" + s.name + "' must be lower-case letters, digits and '-'");
+    } else if (expected_name && *expected_name != s.name) {
+      report.add(doc.get("name")->source(),
+                 "name: '" + s.name + "' does not match the file name '" + *expected_name + ".toml'");
+    }
+  }
+  for (auto [key, field] : {std::pair{"summary", &s.summary}, std::pair{"cause", &s.cause}}) {
+    if (r.get(key, *field) && trim_copy(*field).empty()) {
+      report.add(doc.get(key)->source(), std::string(key) + ": must not be empty");
+    }
+  }
+  if (r.get_phase("phase", s.phase) && expected_phase && *expected_phase != to_string(s.phase)) {
+    report.add(doc.get("phase")->source(), "phase: '" + std::string(to_string(s.phase)) +
+                                               "' does not match the directory '" + *expected_phase + "'");
+  }
+  r.get_strings("references", s.references);
+  const toml::table* server = r.get_table("server");
+  const toml::table* client = r.get_table("client");
+  (void)server;
+  (void)client;
+  if (server) read_server(*server, "server", report, s.server);
+  if (client) read_client(*client, "client", report, s.client);
+  if (const auto* e = r.get_table("expect")) read_expect(*e, "expect", report, s.expect);
+  if (const auto* f = r.get_table("fix")) {
+    TableReader fr(*f, "fix", report);
+    if (!fr.has("description")) report.add(f->source(), "fix: missing 'description' (the documented fix in words)");
+    if (fr.get("description", s.fix) && trim_copy(s.fix).empty()) {
+      report.add(f->get("description")->source(), "fix.description: must not be empty");
+    }
+    const toml::table* fs_ = fr.get_table("server");
+    const toml::table* fc = fr.get_table("client");
+    if (!fs_ && !fc) report.add(f->source(), "fix: needs a [fix.server] or [fix.client] change that applies it");
+    // The fix is the broken configuration with the fix's keys on top: reading the fix's
+    // table into a copy of the parsed [server] / [client] sets exactly the keys it names.
+    s.fixed_server = s.server;
+    s.fixed_client = s.client;
+    if (fs_) read_server(*fs_, "fix.server", report, s.fixed_server);
+    if (fc) read_client(*fc, "fix.client", report, s.fixed_client);
+    fr.finish();
+  }
+  if (const auto* e = r.get_table("expect_after_fix")) {
+    read_expect(*e, "expect_after_fix", report, s.expect_after_fix);
+  }
+  r.finish();
+  out.diagnostics = std::move(report.diagnostics);
+  std::stable_sort(out.diagnostics.begin(), out.diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  if (out.diagnostics.empty()) out.scenario = std::move(s);
+  return out;
+}
+
+LoadResult load_scenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.diagnostics.push_back({path, 0, 0, "cannot read the file"});
+    return r;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const fs::path p(path);
+  std::optional<std::string> dir;
+  const auto parent = p.parent_path().filename().string();
+  if (phase_from_string(parent)) dir = parent;
+  return parse_scenario(ss.str(), path, p.stem().string(), dir);
+}
+
+Catalog load_catalog(const std::string& dir) {
+  Catalog c;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    c.diagnostics.push_back({dir, 0, 0, "not a directory"});
+    return c;
+  }
+  std::vector<std::string> files;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_regular_file() && it->path().extension() == ".toml") files.push_back(it->path().string());
+  }
+  std::sort(files.begin(), files.end());
+  std::map<std::string, std::string> names;
+  for (const auto& f : files) {
+    auto r = load_scenario(f);
+    c.diagnostics.insert(c.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
+    if (!r.scenario) continue;
+    if (auto [it, fresh] = names.emplace(r.scenario->name, f); !fresh) {
+      c.diagnostics.push_back({f, 0, 0, "duplicate scenario name '" + r.scenario->name + "' (also " + it->second + ")"});
+      continue;
+    }
+    c.scenarios.push_back(std::move(*r.scenario));
+  }
+  std::sort(c.scenarios.begin(), c.scenarios.end(), [](const Scenario& a, const Scenario& b) {
+    return std::pair(ordinal(a.phase), a.name) < std::pair(ordinal(b.phase), b.name);
+  });
+  return c;
+}
+
+std::string_view to_string(Reachability v) noexcept { return name_in(kReachability, v); }
+std::string_view to_string(CertificateKind v) noexcept { return name_in(kCertificate, v); }
+std::string_view to_string(FaultAction v) noexcept { return name_in(kAction, v); }
+std::string_view to_string(TlsVersion v) noexcept { return name_in(kTls, v); }
+std::string_view to_string(Resolution v) noexcept { return name_in(kResolution, v); }
+
+int deliberate_wait_ms(const ServerSpec& s, const ClientSpec& c, const Expectation& e) {
+  int wait = 0;
+  const int reached = ordinal(e.phase);
+  for (const auto& f : s.faults) {
+    if (f.action == FaultAction::delay && ordinal(f.phase) <= reached) wait += f.delay_ms;
+    if (f.phase == Phase::active && e.outcome == Outcome::disconnected) wait += f.after_ms;
+  }
+  switch (e.outcome) {
+    case Outcome::timed_out: return c.timeout_ms;  // The harness deadline bounds everything else.
+    case Outcome::connected: wait += c.stay_ms; break;
+    case Outcome::failed:
+      if (s.reachability == Reachability::filtered) wait += c.tcp_connect_timeout_ms;
+      if (!e.freerdp_error) wait = std::max(wait, c.activation_timeout_ms);  // FreeRDP's own activation timeout
+      break;
+    default: break;
+  }
+  return wait;
+}
+
+}  // namespace rdpfault::scenario
