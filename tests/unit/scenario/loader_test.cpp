@@ -1,0 +1,202 @@
+// The scenario loader: every malformed file is an error at the right line with a clear
+// message; valid files (and the whole catalog) load; a fix overlays the broken configuration.
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <unistd.h>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "rdpfault/scenario/scenario.hpp"
+
+namespace rdpfault::scenario {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Each file in tests/data/scenarios/malformed starts with "# expect-line: N" and
+/// "# expect-message: text": the first diagnostic must be on line N and contain the text.
+TEST(Loader, MalformedFilesAreReportedAtTheirLine) {
+  const fs::path dir = fs::path(RDPFAULT_TEST_DATA) / "scenarios" / "malformed";
+  int checked = 0;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    const auto text = read(f);
+    std::istringstream lines(text);
+    std::string l1, l2;
+    std::getline(lines, l1);
+    std::getline(lines, l2);
+    ASSERT_EQ(l1.rfind("# expect-line: ", 0), 0u) << f;
+    ASSERT_EQ(l2.rfind("# expect-message: ", 0), 0u) << f;
+    const int line = std::stoi(l1.substr(15));
+    const std::string message = l2.substr(18);
+    const auto r = parse_scenario(text, f.filename().string());
+    SCOPED_TRACE(f.filename().string());
+    EXPECT_FALSE(r.scenario.has_value());
+    ASSERT_FALSE(r.diagnostics.empty());
+    const auto& d = r.diagnostics.front();
+    EXPECT_EQ(d.line, line) << d.to_string();
+    EXPECT_NE(d.message.find(message), std::string::npos) << d.to_string();
+    EXPECT_EQ(d.file, f.filename().string());
+    EXPECT_GE(d.column, 1) << d.to_string();
+    ++checked;
+  }
+  EXPECT_GE(checked, 30);
+}
+
+constexpr const char* kValid = R"(schema = 1
+name = "example"
+summary = "An example"
+cause = "A cause"
+phase = "licensing"
+
+[server]
+max_sessions = 1
+held_sessions = 1
+[[server.faults]]
+phase = "licensing"
+action = "delay"
+delay_ms = 2500
+
+[client]
+security = ["tls"]
+timeout_ms = 5000
+
+[expect]
+outcome = "failed"
+phase = "licensing"
+freerdp_error = "ERRINFO_SERVER_DENIED_CONNECTION"
+error_info = 0x7
+
+[expect.mstsc]
+code = 0x904
+extended = 0x7
+source = "documented"
+
+[fix]
+description = "Raise the limit."
+
+[fix.server]
+max_sessions = 2
+)";
+
+TEST(Loader, ValidFileLoadsEveryField) {
+  const auto r = parse_scenario(kValid, "example.toml", "example", "licensing");
+  ASSERT_TRUE(r.scenario) << (r.diagnostics.empty() ? "" : r.diagnostics[0].to_string());
+  const auto& s = *r.scenario;
+  EXPECT_EQ(s.name, "example");
+  EXPECT_EQ(s.phase, Phase::licensing);
+  EXPECT_EQ(s.server.max_sessions, 1);
+  ASSERT_EQ(s.server.faults.size(), 1u);
+  EXPECT_EQ(s.server.faults[0].action, FaultAction::delay);
+  EXPECT_EQ(s.server.faults[0].delay_ms, 2500);
+  EXPECT_EQ(s.client.security, std::vector<SecurityProtocol>{SecurityProtocol::tls});
+  EXPECT_EQ(s.expect.outcome, Outcome::failed);
+  EXPECT_EQ(s.expect.error_info, 7u);
+  ASSERT_TRUE(s.expect.mstsc);
+  EXPECT_EQ(s.expect.mstsc->code, 0x904u);
+  EXPECT_TRUE(s.expect.mstsc->documented);
+  // The fix keeps everything it does not name: the faults and held sessions stay.
+  EXPECT_EQ(s.fixed_server.max_sessions, 2);
+  EXPECT_EQ(s.fixed_server.held_sessions, 1);
+  EXPECT_EQ(s.fixed_server.faults.size(), 1u);
+  EXPECT_EQ(s.fixed_client.timeout_ms, 5000);
+  // After the fix: connected, in the active session, by default.
+  EXPECT_EQ(s.expect_after_fix.outcome, Outcome::connected);
+  EXPECT_EQ(s.expect_after_fix.phase, Phase::active);
+}
+
+TEST(Loader, NameAndDirectoryMustMatchTheFile) {
+  auto r = parse_scenario(kValid, "other.toml", "other", "licensing");
+  ASSERT_FALSE(r.diagnostics.empty());
+  EXPECT_EQ(r.diagnostics[0].line, 2);
+  EXPECT_NE(r.diagnostics[0].message.find("does not match the file name 'other.toml'"), std::string::npos);
+  r = parse_scenario(kValid, "example.toml", "example", "active");
+  ASSERT_FALSE(r.diagnostics.empty());
+  EXPECT_EQ(r.diagnostics[0].line, 5);
+  EXPECT_NE(r.diagnostics[0].message.find("does not match the directory 'active'"), std::string::npos);
+}
+
+TEST(Loader, ReportsEveryProblemNotJustTheFirst) {
+  std::string text = kValid;
+  text.replace(text.find("max_sessions = 1"), 16, "max_session = 1");
+  text.replace(text.find("outcome = \"failed\""), 18, "outcome = \"lost\"");
+  const auto r = parse_scenario(text, "x.toml");
+  ASSERT_EQ(r.diagnostics.size(), 2u);
+  EXPECT_EQ(r.diagnostics[0].line, 8);
+  EXPECT_EQ(r.diagnostics[1].line, 20);
+  EXPECT_EQ(r.diagnostics[0].to_string().rfind("x.toml:8:", 0), 0u);
+}
+
+TEST(Loader, MissingFileIsADiagnostic) {
+  const auto r = load_scenario("/nonexistent/none.toml");
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_NE(r.diagnostics[0].message.find("cannot read"), std::string::npos);
+}
+
+TEST(Catalog, TheShippedCatalogLoadsAndCoversEveryPhaseGroup) {
+  const auto c = load_catalog(RDPFAULT_SOURCE_CATALOG);
+  for (const auto& d : c.diagnostics) ADD_FAILURE() << d.to_string();
+  EXPECT_GE(c.scenarios.size(), 40u);
+  std::set<Phase> phases;
+  for (const auto& s : c.scenarios) phases.insert(s.phase);
+  for (Phase p : {Phase::tcp_connect, Phase::connection_initiation, Phase::security_upgrade, Phase::licensing,
+                  Phase::capabilities_exchange, Phase::active}) {
+    EXPECT_TRUE(phases.count(p)) << to_string(p);
+  }
+  // Sorted by phase, then name.
+  for (std::size_t i = 1; i < c.scenarios.size(); ++i) {
+    const auto& a = c.scenarios[i - 1];
+    const auto& b = c.scenarios[i];
+    EXPECT_LE(std::pair(ordinal(a.phase), a.name), std::pair(ordinal(b.phase), b.name));
+  }
+}
+
+TEST(Catalog, DuplicateNamesAreReported) {
+  const auto dir = fs::temp_directory_path() / ("rdpfault-dup-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "b");
+  std::string text = kValid;
+  { std::ofstream(dir / "a" / "example.toml") << text; }
+  { std::ofstream(dir / "b" / "example.toml") << text; }
+  const auto c = load_catalog(dir.string());
+  fs::remove_all(dir);
+  EXPECT_EQ(c.scenarios.size(), 1u);
+  ASSERT_EQ(c.diagnostics.size(), 1u);
+  EXPECT_NE(c.diagnostics[0].message.find("duplicate scenario name 'example'"), std::string::npos);
+}
+
+TEST(DeliberateWait, CountsDelaysTimeoutsAndStays) {
+  const auto r = parse_scenario(kValid, "example.toml");
+  ASSERT_TRUE(r.scenario);
+  const auto& s = *r.scenario;
+  // Broken: the delay fires in licensing, which the client reaches.
+  EXPECT_EQ(deliberate_wait_ms(s.server, s.client, s.expect), 2500);
+  ClientSpec c;
+  c.timeout_ms = 7000;
+  Expectation hang;
+  hang.outcome = Outcome::timed_out;
+  hang.phase = Phase::connection_initiation;
+  EXPECT_EQ(deliberate_wait_ms(ServerSpec{}, c, hang), 7000);
+  ServerSpec filtered;
+  filtered.reachability = Reachability::filtered;
+  Expectation fail;
+  fail.outcome = Outcome::failed;
+  fail.phase = Phase::tcp_connect;
+  fail.freerdp_error = "ERRCONNECT_CONNECT_FAILED";
+  EXPECT_EQ(deliberate_wait_ms(filtered, c, fail), c.tcp_connect_timeout_ms);
+}
+
+}  // namespace
+}  // namespace rdpfault::scenario
