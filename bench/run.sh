@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
 cmake --build --preset release --target rdpfault_bench rdpfault rdpfault-driver
 out=$(build/release/bin/rdpfault_bench "${1:-30}" "${2:-1000}")
+# bench/catalog.sh owns the "Scenario catalog" section: keep it across this rewrite.
+catalog=$(sed -n '/^## Scenario catalog/,$p' docs/benchmarks.md 2>/dev/null || true)
 {
   echo "# Benchmarks"
   echo
@@ -15,5 +17,6 @@ out=$(build/release/bin/rdpfault_bench "${1:-30}" "${2:-1000}")
   echo "$out"
   echo
   cat bench/notes.md
+  if [ -n "$catalog" ]; then echo; echo "$catalog"; fi
 } > docs/benchmarks.md
 cat docs/benchmarks.md
