@@ -1,11 +1,16 @@
 // Independent RDP clients from Debian against the fake server: xfreerdp (FreeRDP's own X11
 // client) and rdesktop 1.9, each under Xvfb. A server only our driver accepts is not done.
+#include <sys/wait.h>
+
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "../support/process.hpp"
 #include "../support/server_fixture.hpp"
+#include "rdpfault/harness/runner.hpp"
+#include "rdpfault/scenario/scenario.hpp"
 
 namespace rdpfault {
 namespace {
@@ -54,6 +59,90 @@ TEST(Interop, RdesktopReachesTheActiveSession) {
   EXPECT_TRUE(reached_active(*s.trace));
   p.kill_and_reap();
   EXPECT_TRUE(s.wait_for_event("closed", 1, std::chrono::seconds(5)));
+}
+
+const scenario::Scenario& catalog_scenario(const std::string& name) {
+  static const auto catalog = scenario::load_catalog(RDPFAULT_SOURCE_CATALOG);
+  for (const auto& s : catalog.scenarios) {
+    if (s.name == name) return s;
+  }
+  throw std::runtime_error("no scenario " + name);
+}
+
+bool trace_has(const fakeserver::MemoryTrace& t, const std::string& event, const std::string& pdu = "") {
+  for (const auto& e : t.events()) {
+    if (e.event == event && (pdu.empty() || e.data.value("pdu", "") == pdu)) return true;
+  }
+  return false;
+}
+
+// A scenario is not only for our driver: xfreerdp sees the same denial (exit 131 with
+// ERRINFO_SERVER_DENIED_CONNECTION, as shared/reference/rdp-error-catalog.md predicts) and
+// connects once the fix is applied.
+TEST(Interop, XfreerdpSeesAScenarioBreakAndItsFix) {
+  ASSERT_TRUE(test::have_program("xfreerdp") && test::have_program("xvfb-run"));
+  const auto& sc = catalog_scenario("errinfo-server-denied");
+  for (const bool fixed : {false, true}) {
+    auto trace = std::make_shared<fakeserver::MemoryTrace>();
+    harness::Environment env(fixed ? sc.fixed_server : sc.server, sc.client, trace);
+    char dir[] = "/tmp/rdpfault-interop-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    const std::string log = std::string(dir) + "/xfreerdp.log";
+    ChildProcess p({"xvfb-run", "-a", "xfreerdp", "/v:127.0.0.1:" + std::to_string(env.client_port()), "/u:tester",
+                    "/p:", "/sec:tls", "/cert:ignore", "/size:800x600", "-clipboard", "/log-level:WARN"},
+                   log);
+    ASSERT_TRUE(p.started());
+    if (fixed) {
+      EXPECT_TRUE(trace->wait_until([](const auto& ev) {
+        for (const auto& e : ev) {
+          if (e.event == "pdu_out" && e.data.value("pdu", "") == "bitmap update") return true;
+        }
+        return false;
+      }, std::chrono::seconds(30))) << log_of(log);
+      p.kill_and_reap();
+    } else {
+      const auto status = p.wait_for(std::chrono::seconds(30));
+      ASSERT_TRUE(status) << "xfreerdp did not give up: " << log_of(log);
+      EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 131) << log_of(log);
+      EXPECT_NE(log_of(log).find("ERRINFO_SERVER_DENIED_CONNECTION"), std::string::npos) << log_of(log);
+      EXPECT_TRUE(trace_has(*trace, "fault"));
+    }
+    env.stop();
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST(Interop, RdesktopIsDeniedThenConnectsAfterTheFix) {
+  ASSERT_TRUE(test::have_program("rdesktop") && test::have_program("xvfb-run"));
+  const auto& sc = catalog_scenario("errinfo-server-denied");
+  for (const bool fixed : {false, true}) {
+    auto trace = std::make_shared<fakeserver::MemoryTrace>();
+    harness::Environment env(fixed ? sc.fixed_server : sc.server, sc.client, trace);
+    char dir[] = "/tmp/rdpfault-interop-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    const std::string log = std::string(dir) + "/rdesktop.log";
+    const std::string cmd = "echo yes | HOME=" + std::string(dir) + " rdesktop -u tester -g 800x600 127.0.0.1:" +
+                            std::to_string(env.client_port());
+    ChildProcess p({"xvfb-run", "-a", "sh", "-c", cmd}, log);
+    ASSERT_TRUE(p.started());
+    if (fixed) {
+      EXPECT_TRUE(trace->wait_until([](const auto& ev) {
+        for (const auto& e : ev) {
+          if (e.event == "pdu_out" && e.data.value("pdu", "") == "bitmap update") return true;
+        }
+        return false;
+      }, std::chrono::seconds(30))) << log_of(log);
+      p.kill_and_reap();
+    } else {
+      const auto status = p.wait_for(std::chrono::seconds(30));
+      ASSERT_TRUE(status) << "rdesktop did not give up: " << log_of(log);
+      EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << log_of(log);
+      EXPECT_TRUE(trace_has(*trace, "fault"));
+      EXPECT_FALSE(trace_has(*trace, "pdu_out", "bitmap update"));
+    }
+    env.stop();
+    std::filesystem::remove_all(dir);
+  }
 }
 
 }  // namespace
