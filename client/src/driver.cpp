@@ -232,16 +232,17 @@ void Driver::watchdog() {
 }
 
 bool Driver::pump_until(Clock::time_point until) {
-  while (Clock::now() < until) {
+  for (;;) {
+    // Check first: what FreeRDP already read into its TLS buffer signals no event.
+    if (!freerdp_check_event_handles(instance_->context)) return false;
     if (freerdp_shall_disconnect(instance_) || cancelled_) return false;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (left <= 0) return true;
     HANDLE handles[64];
     const DWORD n = freerdp_get_event_handles(instance_->context, handles, 64);
     if (n == 0) return false;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-    WaitForMultipleObjects(n, handles, FALSE, static_cast<DWORD>(std::clamp<long long>(left, 0, 100)));
-    if (!freerdp_check_event_handles(instance_->context)) return false;
+    WaitForMultipleObjects(n, handles, FALSE, static_cast<DWORD>(std::min<long long>(left, 100)));
   }
-  return true;
 }
 
 bool Driver::stay() {

@@ -15,6 +15,7 @@ namespace interpose {
 extern std::mutex mu;
 extern std::vector<int> sockets;
 extern std::atomic<int> tcp_connects;
+extern std::atomic<int> early_wakes;  // Early returns of the interposed Sleep (driver_main.cpp).
 extern std::map<std::string, std::string> host_map;
 extern std::function<void()> on_connect;
 }  // namespace interpose
