@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
       "  rdpfault serve --port 0                        a healthy fake RDP server on 127.0.0.1\n"
       "  rdpfault connect 127.0.0.1:3389 --accept-any-cert");
   namespace c = rdpfault::cli;
-  const c::Subcommand subs[] = {c::add_run(app),     c::add_list(app),    c::add_serve(app),
+  const c::Subcommand subs[] = {c::add_run(app),     c::add_list(app),    c::add_serve(app), c::add_explain(app),
                                 c::add_validate(app), c::add_docs(app),
                                 c::add_connect(app), c::add_demo(app)};
   try {

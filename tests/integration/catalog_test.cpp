@@ -180,6 +180,26 @@ TEST(CatalogCli, AnUnknownScenarioNameSuggestsTheNearestOne) {
   fs::remove_all(dir);
 }
 
+TEST(CatalogCli, ExplainNamesTheMeaningTheScenariosAndTheirFixes) {
+  const auto dir = temp_dir();
+  ChildProcess ok({RDPFAULT_CLI_PATH, "explain", "0x904/0x7"}, dir + "/out.txt");
+  auto status = ok.wait_for(20s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  const auto out = slurp(dir + "/out.txt");
+  EXPECT_NE(out.find("disconnectReasonAtClientWinsockFDCLOSE"), std::string::npos) << out;
+  EXPECT_NE(out.find("exDiscReasonServerDeniedConnection"), std::string::npos) << out;
+  EXPECT_NE(out.find("errinfo-server-denied"), std::string::npos) << out;
+  EXPECT_NE(out.find("x224-close-after-request"), std::string::npos) << out;
+  EXPECT_NE(out.find("fix: "), std::string::npos) << out;
+  ChildProcess bad({RDPFAULT_CLI_PATH, "explain", "0xnothing"}, dir + "/bad.txt");
+  status = bad.wait_for(20s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2);
+  EXPECT_NE(slurp(dir + "/bad.txt").find("is not a code rdpfault knows"), std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST(CatalogCli, ServeAScenarioBrokenThenFixedForAnyClient) {
   for (const bool fixed : {false, true}) {
     const auto dir = temp_dir();
