@@ -272,6 +272,10 @@ void read_fault(const toml::table& t, const std::string& path, Report& report, F
   need("", f.phase == Phase::active || !t.contains("after_ms"), "after_ms is only for faults in the active phase");
   need("", f.phase == Phase::security_upgrade || !f.tls_after_bytes,
        "tls_after_bytes is only for faults in security_upgrade");
+  need("", !f.tls_after_bytes || f.action == FaultAction::stall,
+       "tls_after_bytes cuts the handshake short and stalls: it needs action 'stall'");
+  need("", f.phase != Phase::active || f.action != FaultAction::delay,
+       "a delay in the active session delays nothing; use a phase before it");
   const bool pdu_action = f.action == FaultAction::error_info || f.action == FaultAction::license_error ||
                           f.action == FaultAction::ultimatum;
   need("", !pdu_action || ordinal(f.phase) >= ordinal(Phase::channel_connection),
