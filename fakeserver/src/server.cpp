@@ -25,6 +25,8 @@
 #include <boost/asio/write.hpp>
 #include <openssl/ssl.h>
 
+#include "nla.hpp"
+#include "rdpfault/pdu/credssp.hpp"
 #include "rdpfault/pdu/x224.hpp"
 #include "tls_context.hpp"
 #include "tls_transport.hpp"
@@ -87,6 +89,7 @@ struct Server::Impl {
   std::shared_ptr<TraceSink> trace;
   bool started = false;
   std::map<std::uint64_t, std::string> logons;  // Session id -> user. I/O thread only.
+  std::vector<std::uint8_t> public_key;          // The leaf's SubjectPublicKey, for CredSSP.
   std::atomic<std::size_t> logged_on{0};
 
   asio::awaitable<void> accept_loop();
@@ -340,6 +343,122 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
   }
 
+  /// CredSSP after TLS (PROTOCOL_HYBRID): TSRequests in, TSRequests out, through NlaServer.
+  /// True when the client authenticated; anything else closes the connection.
+  asio::awaitable<bool> run_credssp() {
+    const auto& cfg = server_.config;
+    NlaServer nla(cfg.accounts, server_.public_key, cfg.credssp_version);
+    const scenario::Fault* fault = fault_in(Phase::credssp);
+    std::size_t consumed = 0;
+    used_ = 0;
+    for (;;) {
+      expires_after(cfg.handshake_timeout);
+      auto [ec, n] = co_await read_some();
+      if (ec) {
+        emit("credssp", {{"result", "failed"}, {"reason", "the client left: " + ec.message()}});
+        close_reason("client", ec);
+        co_return false;
+      }
+      used_ += n;
+      consumed = 0;
+      for (;;) {
+        const auto view = pdu::ByteView(buffer_.data() + consumed, used_ - consumed);
+        auto size = pdu::der_frame_size(view);
+        if (!size) {
+          emit("protocol_error", {{"error", size.error().message()}});
+          emit("closed", {{"by", "server"}, {"reason", size.error().message()}, {"phase", "credssp"}});
+          co_return false;
+        }
+        if (*size == 0 || *size > view.size()) break;
+        const auto frame = view.first(*size);
+        emit("pdu_in", {{"pdu", pdu::TsRequest::kName}, {"size", frame.size()}});
+        if (fault) {
+          // Fires before the server's first CredSSP answer (the NTLM CHALLENGE).
+          const auto action = fault->action;
+          nlohmann::json ev = {{"what", std::string(scenario::to_string(action))}, {"phase", "credssp"}};
+          if (action == scenario::FaultAction::delay) ev["delay_ms"] = fault->delay_ms;
+          emit("fault", ev);
+          const auto delay = fault->delay_ms;
+          fault = nullptr;
+          if (action == scenario::FaultAction::delay) {
+            expires_never();
+            co_await sleep_ms(delay);
+            if (!socket_.is_open()) co_return false;
+          } else if (action == scenario::FaultAction::stall) {
+            co_await stall("stall: the server never answers the CredSSP NEGOTIATE");
+            co_return false;
+          } else if (action == scenario::FaultAction::tls_alert) {
+            emit("closed", {{"by", "server"}, {"reason", "fault: TLS internal_error alert in CredSSP"}, {"phase", "credssp"}});
+            tls_->send_fatal_alert(80 /* internal_error */);
+            error_code ignored;
+            socket_.shutdown(tcp::socket::shutdown_both, ignored);
+            co_return false;
+          } else {
+            const bool rst = action == scenario::FaultAction::reset;
+            emit("closed", {{"by", "server"}, {"reason", std::string("fault: ") + (rst ? "reset" : "close") + " in CredSSP"},
+                            {"phase", "credssp"}});
+            if (rst) {
+              reset();
+            } else {
+              error_code ignored;
+              socket_.shutdown(tcp::socket::shutdown_both, ignored);
+            }
+            co_return false;
+          }
+        }
+        auto step = nla.step(frame);
+        consumed += *size;
+        nlohmann::json ev = {{"step", step.event.empty() ? "error" : step.event},
+                             {"client_version", nla.client_version()},
+                             {"server_version", cfg.credssp_version}};
+        if (!nla.user().empty()) {
+          ev["user"] = nla.user();
+          ev["domain"] = nla.domain();
+        }
+        if (step.state == NlaServer::State::failed) {
+          ev["result"] = "failed";
+          ev["reason"] = step.reason;
+          if (step.ntstatus) ev["ntstatus"] = step.ntstatus;
+        } else if (step.state == NlaServer::State::done) {
+          ev["result"] = "authenticated";
+        }
+        emit("credssp", std::move(ev));
+        if (!step.out.empty()) {
+          emit("pdu_out", {{"pdu", step.state == NlaServer::State::failed ? "credssp tsrequest (errorCode)"
+                                                                          : "credssp tsrequest"},
+                           {"size", step.out.size()}});
+          if (auto wec = co_await write(step.out)) {
+            close_reason("client", wec);
+            co_return false;
+          }
+        }
+        if (step.state == NlaServer::State::failed) {
+          emit("closed", {{"by", "server"}, {"reason", "CredSSP failed: " + step.reason}, {"phase", "credssp"}});
+          if (tls_) tls_->shutdown_quietly();
+          error_code ignored;
+          socket_.shutdown(tcp::socket::shutdown_both, ignored);
+          co_return false;
+        }
+        if (step.state == NlaServer::State::done) {
+          emit("logon", {{"user", nla.user()}, {"domain", nla.domain()}, {"result", "authenticated"}, {"via", "nla"}});
+          // The MCS Connect-Initial may have come in the same read.
+          std::memmove(buffer_.data(), buffer_.data() + consumed, used_ - consumed);
+          used_ -= consumed;
+          pending_input_ = used_ > 0;
+          co_return true;
+        }
+      }
+      if (consumed > 0) {
+        std::memmove(buffer_.data(), buffer_.data() + consumed, used_ - consumed);
+        used_ -= consumed;
+      }
+      if (used_ >= kMaxBuffered) {
+        emit("closed", {{"by", "server"}, {"reason", "TSRequest larger than 70 KiB"}, {"phase", "credssp"}});
+        co_return false;
+      }
+    }
+  }
+
   asio::awaitable<void> body();
   asio::awaitable<void> body_then_done() {
     co_await body();
@@ -357,6 +476,7 @@ class Session : public std::enable_shared_from_this<Session>, public acceptor::E
   bool active_armed_ = false;
   std::optional<scenario::Fault> pending_armed_;
   std::optional<std::size_t> tls_budget_;
+  bool pending_input_ = false;
   bool timed_out_ = false;
   bool done_ = false;
   std::uint64_t id_;
@@ -397,7 +517,15 @@ asio::awaitable<void> Session::body() {
     } else {
       expires_after(server_.config.handshake_timeout);
     }
-    auto [ec, n] = active ? co_await read_or_event() : co_await read_some();
+    error_code ec;
+    std::size_t n = 0;
+    if (pending_input_) {
+      pending_input_ = false;  // Bytes that followed CredSSP in the same read: frame them first.
+    } else if (active) {
+      std::tie(ec, n) = co_await read_or_event();
+    } else {
+      std::tie(ec, n) = co_await read_some();
+    }
     if (active && ec == asio::error::operation_aborted && !stopping_ && socket_.is_open()) {
       PendingEnd e = pending_ ? *pending_
                               : PendingEnd{pending_armed_->action, pending_armed_->error_info,
@@ -506,6 +634,10 @@ asio::awaitable<void> Session::body() {
         }
         if (!co_await upgrade_tls()) co_return;
         acceptor_.security_upgraded();
+        if (acceptor_.phase() == Phase::credssp) {
+          if (!co_await run_credssp()) co_return;
+          acceptor_.credssp_completed();
+        }
         break;
       }
     }
@@ -571,6 +703,8 @@ void Server::start() {
   if (d.started) return;
   d.certs = d.config.certificates ? d.config.certificates : ServerCertificates::generate_default();
   d.tls = make_tls_context(d.config, *d.certs);
+  d.public_key = d.certs->leaf.public_key_der();
+  if (!d.config.accounts.empty() && !NlaServer::initialise()) throw std::runtime_error("WinPR SSPI is not available");
   tcp::endpoint ep(asio::ip::make_address(d.config.listen_address), d.config.port);
   d.listener.open(ep.protocol());
   d.listener.set_option(asio::socket_base::reuse_address(true));

@@ -6,6 +6,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "tls_transport.hpp"
+
 namespace rdpfault::fakeserver {
 namespace {
 
@@ -25,6 +27,10 @@ void msg_callback(int write_p, int /*version*/, int content_type, const void* bu
   if (content_type != SSL3_RT_ALERT || len < 2 || arg == nullptr) return;
   const auto* b = static_cast<const unsigned char*>(buf);
   static_cast<AlertObserver*>(arg)->on_alert(write_p == 0, b[0], b[1]);
+}
+
+void keylog_callback(const SSL* ssl, const char* line) {
+  if (auto* t = static_cast<TlsTransport*>(SSL_get_app_data(ssl))) t->on_keylog_line(line);
 }
 
 }  // namespace
@@ -50,6 +56,10 @@ std::unique_ptr<boost::asio::ssl::context> make_tls_context(const ServerConfig& 
   }
   // Like most RDP hosts, send the leaf alone: the client must already trust its issuer.
   SSL_CTX_set_msg_callback(native, msg_callback);
+  // Only a server that must forge a TLS alert (a credssp tls_alert fault) keeps traffic secrets.
+  for (const auto& f : config.faults) {
+    if (f.action == scenario::FaultAction::tls_alert) SSL_CTX_set_keylog_callback(native, keylog_callback);
+  }
   return ctx;
 }
 

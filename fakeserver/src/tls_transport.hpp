@@ -5,8 +5,10 @@
 // session costs a few KiB (SSL_MODE_RELEASE_BUFFERS), and it has one place where the
 // server's TLS output can be cut short (the write budget) to stall a handshake midway.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
@@ -33,6 +35,15 @@ class TlsTransport {
   /// From now on at most `n` more bytes reach the peer; later writes succeed unsent.
   void set_write_budget(std::optional<std::size_t> n) noexcept { budget_ = n; }
 
+  /// Sends a fatal TLS alert (e.g. 80, internal_error) as OpenSSL would, then nothing more.
+  /// OpenSSL has no public call for an arbitrary alert, so the record is sealed here with the
+  /// server's TLS 1.3 application traffic key (from the key log callback, enabled only when a
+  /// scenario asks for this fault) and the record count since the handshake. False when that
+  /// is not possible (TLS 1.2, no secret): the caller then just closes.
+  bool send_fatal_alert(std::uint8_t description);
+  /// Key log callback target: "SERVER_TRAFFIC_SECRET_0 <random> <secret>".
+  void on_keylog_line(const char* line);
+
   boost::asio::awaitable<boost::system::error_code> handshake();
   boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(boost::asio::mutable_buffer b);
   boost::asio::awaitable<boost::system::error_code> write(boost::asio::const_buffer b);
@@ -45,9 +56,17 @@ class TlsTransport {
   /// Waits for what `ssl_error` says OpenSSL needs; returns an error for anything else.
   boost::asio::awaitable<boost::system::error_code> wait_for(int ssl_error, int ret);
 
+  /// Counts the TLS records written once the handshake is complete (their sequence numbers).
+  void count_records(const char* data, std::size_t n);
+
   boost::asio::ip::tcp::socket& socket_;
   SSL* ssl_ = nullptr;
   std::optional<std::size_t> budget_;
+  std::vector<std::uint8_t> server_secret_;
+  std::uint64_t app_records_ = 0;
+  std::uint8_t header_[5] = {};
+  std::size_t header_have_ = 0;
+  std::size_t record_left_ = 0;
 };
 
 }  // namespace rdpfault::fakeserver

@@ -216,6 +216,8 @@ fakeserver::ServerConfig server_config(const ServerSpec& spec, const std::string
   cfg.faults = spec.faults;
   cfg.max_sessions = spec.max_sessions;
   cfg.single_session_per_user = spec.single_session_per_user;
+  cfg.accounts = spec.accounts;
+  cfg.credssp_version = static_cast<std::uint32_t>(spec.credssp_version);
   cfg.trace = std::move(trace);
   return cfg;
 }
@@ -347,6 +349,7 @@ ConnectRequest Environment::client_request(const ClientSpec& c) const {
   r.security = c.security;
   r.username = c.user;
   r.domain = c.domain;
+  r.password = c.password;
   r.cert_policy = c.certificates;
   r.ca_file = CertificateStore::get().ca_file();
   switch (c.resolution) {

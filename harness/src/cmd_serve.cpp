@@ -62,6 +62,10 @@ struct ServeOptions {
   std::string format = "json";  // json, text or none
   std::uint64_t exit_after = 0;
   int handshake_timeout_ms = 30000;
+  std::string user;      // An NLA account (the server then offers NLA unless --sec says otherwise).
+  std::string password;
+  std::string domain;
+  bool security_given = false;
   std::string scenario;  // Serve this scenario's world instead of a healthy server.
   bool fixed = false;
   std::string catalog = default_catalog_dir();
@@ -130,6 +134,15 @@ int run_serve(const ServeOptions& o) {
   for (const auto& s : o.security) {
     if (s == "rdp") config.acceptor.allow_rdp = true;
     if (s == "tls") config.acceptor.allow_tls = true;
+    if (s == "nla") config.acceptor.allow_nla = true;
+  }
+  if (!o.user.empty()) {
+    config.accounts.push_back({o.user, o.domain, o.password, scenario::AccountState::active});
+    if (!o.security_given) config.acceptor.allow_nla = true;  // An account means NLA is offered.
+  }
+  if (config.acceptor.allow_nla && config.accounts.empty()) {
+    std::cerr << "rdpfault: --sec nla needs an account (--user and --password)\n";
+    return 2;
   }
   if (!o.stall_in.empty()) config.behaviour.stall_in = phase_from_string(o.stall_in);
   if (o.tls_cut) config.behaviour.tls_write_budget = o.tls_cut_after;
@@ -189,8 +202,13 @@ Subcommand add_serve(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--sec", o->security, "Security protocols the server allows")
       ->delimiter(',')
-      ->check(CLI::IsMember({"tls", "rdp"}))
+      ->check(CLI::IsMember({"tls", "rdp", "nla"}))
+      ->each([o](const std::string&) { o->security_given = true; })
       ->capture_default_str();
+  sub->add_option("--user", o->user, "Add an NLA account; the server then offers NLA (CredSSP with NTLM)");
+  sub->add_option("--password", o->password, "The account's password (never logged or traced)")
+      ->needs(sub->get_option("--user"));
+  sub->add_option("--domain", o->domain, "The account's domain (empty: any)")->needs(sub->get_option("--user"));
   sub->add_option("--stall-in", o->stall_in, "Go silent on entering this phase")
       ->check(CLI::IsMember({"connection_initiation", "security_upgrade", "basic_settings_exchange",
                              "channel_connection", "secure_settings_exchange", "capabilities_exchange",

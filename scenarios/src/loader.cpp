@@ -33,7 +33,8 @@ constexpr Names<CertificateKind, 7> kCertificate{{{CertificateKind::valid, "vali
                                                   {CertificateKind::unknown_ca, "unknown_ca"},
                                                   {CertificateKind::name_mismatch, "name_mismatch"},
                                                   {CertificateKind::none, "none"}}};
-constexpr Names<FaultAction, 7> kAction{{{FaultAction::close, "close"},
+constexpr Names<FaultAction, 8> kAction{{{FaultAction::close, "close"},
+                                         {FaultAction::tls_alert, "tls_alert"},
                                          {FaultAction::reset, "reset"},
                                          {FaultAction::stall, "stall"},
                                          {FaultAction::delay, "delay"},
@@ -44,6 +45,16 @@ constexpr Names<TlsVersion, 4> kTls{{{TlsVersion::tls1_0, "1.0"},
                                      {TlsVersion::tls1_1, "1.1"},
                                      {TlsVersion::tls1_2, "1.2"},
                                      {TlsVersion::tls1_3, "1.3"}}};
+constexpr Names<AccountState, 10> kAccountState{{{AccountState::active, "active"},
+                                                  {AccountState::locked_out, "locked_out"},
+                                                  {AccountState::disabled, "disabled"},
+                                                  {AccountState::expired, "expired"},
+                                                  {AccountState::password_expired, "password_expired"},
+                                                  {AccountState::must_change_password, "must_change_password"},
+                                                  {AccountState::logon_type_not_granted, "logon_type_not_granted"},
+                                                  {AccountState::account_restriction, "account_restriction"},
+                                                  {AccountState::access_denied, "access_denied"},
+                                                  {AccountState::invalid_logon_hours, "invalid_logon_hours"}}};
 constexpr Names<Resolution, 4> kResolution{{{Resolution::address, "address"},
                                             {Resolution::server, "server"},
                                             {Resolution::other_server, "other_server"},
@@ -284,9 +295,25 @@ void read_fault(const toml::table& t, const std::string& path, Report& report, F
   need("", f.action != FaultAction::license_error || f.phase == Phase::licensing,
        "action 'license_error' is only for the licensing phase");
   need("", f.phase != Phase::tcp_connect, "no server fault can happen in tcp_connect (use server.reachability)");
-  need("", f.phase != Phase::credssp, "CredSSP faults need NLA, which the fake server does not offer yet");
+  need("", f.phase != Phase::credssp || f.action == FaultAction::delay || f.action == FaultAction::close ||
+               f.action == FaultAction::reset || f.action == FaultAction::stall || f.action == FaultAction::tls_alert,
+       "a credssp fault is one of delay, close, reset, stall, tls_alert");
+  need("", f.action != FaultAction::tls_alert || f.phase == Phase::credssp,
+       "action 'tls_alert' (a fatal internal_error alert) is only for the credssp phase");
   need("", f.phase != Phase::secure_settings_exchange,
        "the server sends nothing in secure_settings_exchange; put the fault in licensing");
+}
+
+void read_account(const toml::table& t, const std::string& path, Report& report, Account& a) {
+  TableReader r(t, path, report);
+  if (!r.has("user")) report.add(t.source(), path + ": missing 'user'");
+  if (!r.has("password")) report.add(t.source(), path + ": missing 'password'");
+  r.get("user", a.user);
+  r.get("domain", a.domain);
+  r.get("password", a.password);
+  r.get_enum("state", a.state, kAccountState);
+  r.finish();
+  if (t.contains("user") && a.user.empty()) report.add(t.source(), path + ".user: must not be empty");
 }
 
 void read_server(const toml::table& t, const std::string& path, Report& report, ServerSpec& s) {
@@ -310,6 +337,25 @@ void read_server(const toml::table& t, const std::string& path, Report& report, 
   r.get_int("max_sessions", s.max_sessions, 0, 1000);
   r.get_int("held_sessions", s.held_sessions, 0, 8);
   r.get("single_session_per_user", s.single_session_per_user);
+  r.get_int("credssp_version", s.credssp_version, 2, 6);
+  if (const auto* n = r.node("accounts")) {
+    if (!n->is_array() || (!n->as_array()->empty() && !n->is_array_of_tables())) {
+      r.wrong_type(*n, "accounts", "an array of tables ([[server.accounts]])");
+    } else {
+      s.accounts.clear();
+      std::size_t i = 0;
+      for (const auto& e : *n->as_array()) {
+        Account a;
+        read_account(*e.as_table(), r.key_path("accounts") + "[" + std::to_string(i++) + "]", report, a);
+        s.accounts.push_back(a);
+      }
+      // A server with accounts offers NLA unless the file says which protocols it allows.
+      if (!s.accounts.empty() && !t.contains("security") &&
+          std::find(s.security.begin(), s.security.end(), SecurityProtocol::nla) == s.security.end()) {
+        s.security.push_back(SecurityProtocol::nla);
+      }
+    }
+  }
   if (const auto* n = r.node("faults")) {
     if (!n->is_array() || (!n->as_array()->empty() && !n->is_array_of_tables())) {
       r.wrong_type(*n, "faults", "an array of tables ([[server.faults]])");
@@ -333,11 +379,7 @@ void read_server(const toml::table& t, const std::string& path, Report& report, 
   if (s.held_sessions > 0 && s.max_sessions == 0 && !s.single_session_per_user) {
     // Allowed (it shows the limit is not the problem), nothing to check.
   }
-  if (std::find(s.security.begin(), s.security.end(), SecurityProtocol::nla) != s.security.end() &&
-      std::find(s.security.begin(), s.security.end(), SecurityProtocol::tls) != s.security.end()) {
-    report.add(t.source(), path + ": security offers nla alongside tls, but the fake server cannot run CredSSP yet; "
-                                  "use nla alone (NLA required) or leave it out");
-  }
+
 }
 
 void read_client(const toml::table& t, const std::string& path, Report& report, ClientSpec& c) {
@@ -351,6 +393,7 @@ void read_client(const toml::table& t, const std::string& path, Report& report, 
                                                                      {CertPolicy::accept_any, "accept_any"}}});
   r.get("user", c.user);
   r.get("domain", c.domain);
+  r.get("password", c.password);
   r.get_int("timeout_ms", c.timeout_ms, 100, 600000);
   r.get_int("tcp_connect_timeout_ms", c.tcp_connect_timeout_ms, 100, 600000);
   r.get_int("activation_timeout_ms", c.activation_timeout_ms, 100, 600000);
@@ -581,6 +624,23 @@ std::string_view to_string(CertificateKind v) noexcept { return name_in(kCertifi
 std::string_view to_string(FaultAction v) noexcept { return name_in(kAction, v); }
 std::string_view to_string(TlsVersion v) noexcept { return name_in(kTls, v); }
 std::string_view to_string(Resolution v) noexcept { return name_in(kResolution, v); }
+std::string_view to_string(AccountState v) noexcept { return name_in(kAccountState, v); }
+
+std::uint32_t ntstatus_for(AccountState state) noexcept {
+  switch (state) {
+    case AccountState::active: return 0;
+    case AccountState::locked_out: return 0xC0000234;
+    case AccountState::disabled: return 0xC0000072;
+    case AccountState::expired: return 0xC0000193;
+    case AccountState::password_expired: return 0xC0000071;
+    case AccountState::must_change_password: return 0xC0000224;
+    case AccountState::logon_type_not_granted: return 0xC000015B;
+    case AccountState::account_restriction: return 0xC000006E;
+    case AccountState::access_denied: return 0xC0000022;
+    case AccountState::invalid_logon_hours: return 0xC000006F;
+  }
+  return kStatusLogonFailure;
+}
 
 int deliberate_wait_ms(const ServerSpec& s, const ClientSpec& c, const Expectation& e) {
   int wait = 0;

@@ -49,7 +49,10 @@ bool Acceptor::apply_fault(StepResult& r) {
   using scenario::FaultAction;
   for (std::size_t i = 0; i < config_.faults.size(); ++i) {
     const auto& f = config_.faults[i];
-    if (fired_[i] || f.phase != phase_ || f.phase == Phase::security_upgrade || f.phase == Phase::active) continue;
+    if (fired_[i] || f.phase != phase_ || f.phase == Phase::security_upgrade || f.phase == Phase::credssp ||
+        f.phase == Phase::active) {
+      continue;
+    }
     fired_[i] = true;
     nlohmann::json ev = {{"what", std::string(scenario::to_string(f.action))}, {"phase", to_string(phase_)}};
     auto stop = [&](Directive d, std::string reason) {
@@ -65,6 +68,8 @@ bool Acceptor::apply_fault(StepResult& r) {
       dst.insert(dst.end(), b.begin(), b.end());
     };
     switch (f.action) {
+      case FaultAction::tls_alert:
+        return true;  // credssp only; the session sends it.
       case FaultAction::delay:
         ev["delay_ms"] = f.delay_ms;
         sink_.event("fault", std::move(ev));
@@ -237,6 +242,10 @@ DecodeResult<StepResult> Acceptor::on_connection_request(ByteView frame) {
 void Acceptor::security_upgraded() {
   if (phase_ != Phase::security_upgrade) return;
   enter(selected_ == pdu::Protocols::hybrid ? Phase::credssp : Phase::basic_settings_exchange);
+}
+
+void Acceptor::credssp_completed() {
+  if (phase_ == Phase::credssp) enter(Phase::basic_settings_exchange);
 }
 
 DecodeResult<StepResult> Acceptor::on_connect_initial(ByteView frame) {

@@ -56,6 +56,10 @@ struct ServerConfig {
   int max_sessions = 0;
   /// A user's new logon ends the user's older session with ERRINFO 0x5.
   bool single_session_per_user = false;
+  /// Accounts for NLA (CredSSP with NTLM). Offer NLA with acceptor.allow_nla.
+  std::vector<scenario::Account> accounts;
+  /// TSRequest version the server speaks (2-6).
+  std::uint32_t credssp_version = 6;
   int tls_min_version = 0x0303;  ///< TLS 1.2 (OpenSSL's TLS1_2_VERSION).
   int tls_max_version = 0;       ///< 0 = the highest OpenSSL supports.
   /// Bound on each wait for the client before the session is active. Deliberate stalls and

@@ -36,6 +36,7 @@ enum class FaultAction {
   error_info,    ///< Set Error Info PDU (error_info), MCS Disconnect Provider Ultimatum, close.
   license_error, ///< Licensing Error Message (license_error, license_state), then close.
   ultimatum,     ///< MCS Disconnect Provider Ultimatum (no error info), then close.
+  tls_alert,     ///< credssp only: a fatal TLS internal_error alert instead of the next TSRequest.
 };
 
 /// A deviation from the healthy server, at one point of the sequence.
@@ -58,6 +59,34 @@ struct Fault {
 
 enum class TlsVersion { tls1_0, tls1_1, tls1_2, tls1_3 };
 
+/// What a domain controller would say about an account, beyond its password.
+enum class AccountState {
+  active,
+  locked_out,              ///< STATUS_ACCOUNT_LOCKED_OUT 0xC0000234
+  disabled,                ///< STATUS_ACCOUNT_DISABLED 0xC0000072
+  expired,                 ///< STATUS_ACCOUNT_EXPIRED 0xC0000193
+  password_expired,        ///< STATUS_PASSWORD_EXPIRED 0xC0000071
+  must_change_password,    ///< STATUS_PASSWORD_MUST_CHANGE 0xC0000224
+  logon_type_not_granted,  ///< STATUS_LOGON_TYPE_NOT_GRANTED 0xC000015B
+  account_restriction,     ///< STATUS_ACCOUNT_RESTRICTION 0xC000006E
+  access_denied,           ///< STATUS_ACCESS_DENIED 0xC0000022
+  invalid_logon_hours,     ///< STATUS_INVALID_LOGON_HOURS 0xC000006F (FreeRDP 2.11 has no mapping for it)
+};
+
+/// The NTSTATUS Windows sends in the CredSSP errorCode for an account in `state` whose
+/// password was right (0 for active). A wrong password is STATUS_LOGON_FAILURE 0xC000006D.
+std::uint32_t ntstatus_for(AccountState state) noexcept;
+inline constexpr std::uint32_t kStatusLogonFailure = 0xC000006D;
+
+/// An account the fake server authenticates with NLA. The password stays in memory: it is
+/// never traced, logged or reported.
+struct Account {
+  std::string user;
+  std::string domain;  ///< Empty matches any domain the client sends.
+  std::string password;
+  AccountState state = AccountState::active;
+};
+
 struct ServerSpec {
   Reachability reachability = Reachability::listening;
   /// A TCP forwarder from the client's port to the server's (the fix for other_port).
@@ -75,6 +104,11 @@ struct ServerSpec {
   int held_sessions = 0;
   /// A new logon of a user ends the user's older session with ERRINFO 0x5.
   bool single_session_per_user = false;
+  /// Accounts for NLA. A server with accounts offers NLA unless `security` says otherwise.
+  std::vector<Account> accounts;
+  /// The TSRequest version the server answers in (2-6). Below 5 the public key is bound with
+  /// the "echo" method, from 5 on with the nonce hash; below 3 errorCode is not sent.
+  int credssp_version = 6;
   std::vector<Fault> faults;
 };
 
@@ -93,6 +127,7 @@ struct ClientSpec {
   CertPolicy certificates = CertPolicy::trust_ca;
   std::string user = "alice";
   std::string domain;
+  std::string password;  ///< Sent to the driver over a pipe only; never reported.
   int timeout_ms = 10000;             ///< The harness's deadline for the run.
   int tcp_connect_timeout_ms = 15000; ///< FreeRDP TcpConnectTimeout (its default).
   int activation_timeout_ms = 9000;   ///< FreeRDP TcpAckTimeout (its default).
@@ -172,6 +207,7 @@ std::string_view to_string(CertificateKind) noexcept;
 std::string_view to_string(FaultAction) noexcept;
 std::string_view to_string(TlsVersion) noexcept;
 std::string_view to_string(Resolution) noexcept;
+std::string_view to_string(AccountState) noexcept;
 
 /// The deliberate waits a run contains (delays that fire, stays, timeouts the expectation
 /// says will expire), for the catalog benchmark.

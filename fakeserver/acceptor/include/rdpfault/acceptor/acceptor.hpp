@@ -105,8 +105,12 @@ class Acceptor {
   /// and the field; the acceptor is then finished and must not be stepped again.
   pdu::DecodeResult<StepResult> step(pdu::ByteView frame);
 
-  /// The TLS handshake the last step asked for has completed.
+  /// The TLS handshake the last step asked for has completed. With PROTOCOL_HYBRID the
+  /// acceptor is then in credssp, which the session runs (it needs WinPR), and reports with
+  /// credssp_completed().
   void security_upgraded();
+  /// CredSSP authenticated the client: on to the MCS Connect-Initial.
+  void credssp_completed();
 
   /// Called once when the connection begins (emits the first phase event).
   void start();
