@@ -210,6 +210,18 @@ std::pair<std::uint32_t, std::uint32_t> mstsc_equivalent(const ConnectResult& r)
     return {0x904, 0};  // handshake failed: "An internal error has occurred."
   }
   if (e == "ERRCONNECT_SECURITY_NEGO_CONNECT_FAILED") return {0x904, 0x7};
+  // NLA: the SSL_ERR_* family (§1.1), matched by name with the NTSTATUS FreeRDP saw (§2.4).
+  static const std::pair<std::string_view, std::uint32_t> kNla[] = {
+      {"ERRCONNECT_LOGON_FAILURE", 0x807},          {"ERRCONNECT_WRONG_PASSWORD", 0x807},
+      {"ERRCONNECT_ACCOUNT_DISABLED", 0xB07},       {"ERRCONNECT_ACCOUNT_RESTRICTION", 0xC07},
+      {"ERRCONNECT_ACCOUNT_LOCKED_OUT", 0xD07},     {"ERRCONNECT_ACCOUNT_EXPIRED", 0xE07},
+      {"ERRCONNECT_PASSWORD_EXPIRED", 0xF07},       {"ERRCONNECT_PASSWORD_CERTAINLY_EXPIRED", 0xF07},
+      {"ERRCONNECT_PASSWORD_MUST_CHANGE", 0x1207},  {"ERRCONNECT_LOGON_TYPE_NOT_GRANTED", 0x807},
+      {"ERRCONNECT_ACCESS_DENIED", 0x807},          {"ERRCONNECT_AUTHENTICATION_FAILED", 0x807},
+      {"ERRCONNECT_NO_OR_MISSING_CREDENTIALS", 0x807}};
+  for (const auto& [name, code] : kNla) {
+    if (e == name) return {code, 0};
+  }
   if (e.empty() || e == "ERRCONNECT_SUCCESS" || e == "ERRBASE_SUCCESS") {
     // FreeRDP's own activation timeout: mstsc's connection timer (licensing has its own).
     return r.phase_reached == Phase::licensing ? std::pair{0x908u, 0u} : std::pair{0x108u, 0u};

@@ -28,7 +28,9 @@ Bytes integer(std::uint32_t v, bool four_bytes) {
     int n = 4;
     while (n > 1 && ((v >> ((n - 1) * 8)) & 0xFF) == 0 && !(((v >> ((n - 2) * 8)) & 0x80))) --n;
     for (int i = n - 1; i >= 0; --i) content.push_back(static_cast<std::uint8_t>(v >> (i * 8)));
-    if (content.front() & 0x80) content.insert(content.begin(), 0);
+    // A leading 0 keeps the value positive, unless that makes five bytes: readers (FreeRDP's
+    // and ours) take at most four, and 0x80000000 and up then read back as the same bits.
+    if ((content.front() & 0x80) && content.size() < 4) content.insert(content.begin(), 0);
   }
   Bytes out;
   WriteCursor w(out);

@@ -198,5 +198,36 @@ TEST(DeliberateWait, CountsDelaysTimeoutsAndStays) {
   EXPECT_EQ(deliberate_wait_ms(filtered, c, fail), c.tcp_connect_timeout_ms);
 }
 
+TEST(Accounts, EachStateMapsToTheNtstatusWindowsSends) {
+  EXPECT_EQ(ntstatus_for(AccountState::active), 0u);
+  EXPECT_EQ(ntstatus_for(AccountState::locked_out), 0xC0000234u);
+  EXPECT_EQ(ntstatus_for(AccountState::disabled), 0xC0000072u);
+  EXPECT_EQ(ntstatus_for(AccountState::expired), 0xC0000193u);
+  EXPECT_EQ(ntstatus_for(AccountState::password_expired), 0xC0000071u);
+  EXPECT_EQ(ntstatus_for(AccountState::must_change_password), 0xC0000224u);
+  EXPECT_EQ(ntstatus_for(AccountState::logon_type_not_granted), 0xC000015Bu);
+  EXPECT_EQ(ntstatus_for(AccountState::account_restriction), 0xC000006Eu);
+  EXPECT_EQ(ntstatus_for(AccountState::access_denied), 0xC0000022u);
+  EXPECT_EQ(ntstatus_for(AccountState::invalid_logon_hours), 0xC000006Fu);
+  EXPECT_EQ(kStatusLogonFailure, 0xC000006Du);
+}
+
+TEST(Accounts, AServerWithAccountsOffersNlaUnlessSecurityIsGiven) {
+  std::string text = kValid;
+  text.replace(text.find("\n[client]"), 9,
+               "\n[[server.accounts]]\nuser = \"bob\"\npassword = \"pw\"\nstate = \"locked_out\"\n\n[client]");
+  auto r = parse_scenario(text, "x.toml");
+  ASSERT_TRUE(r.scenario) << r.diagnostics[0].to_string();
+  ASSERT_EQ(r.scenario->server.accounts.size(), 1u);
+  EXPECT_EQ(r.scenario->server.accounts[0].state, AccountState::locked_out);
+  const auto& sec = r.scenario->server.security;
+  EXPECT_NE(std::find(sec.begin(), sec.end(), SecurityProtocol::nla), sec.end());
+  // An unknown state is an error at its line.
+  text.replace(text.find("\"locked_out\""), 12, "\"frozen\"");
+  r = parse_scenario(text, "x.toml");
+  ASSERT_FALSE(r.diagnostics.empty());
+  EXPECT_NE(r.diagnostics[0].message.find("unknown value 'frozen'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rdpfault::scenario
