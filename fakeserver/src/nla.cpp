@@ -1,6 +1,7 @@
 #include "nla.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -8,6 +9,7 @@
 #include <openssl/sha.h>
 #include <winpr/ntlm.h>
 #include <winpr/sspi.h>
+#include <winpr/wlog.h>
 
 #include "rdpfault/pdu/credssp.hpp"
 
@@ -110,7 +112,12 @@ struct NlaServer::Sspi {
 };
 
 bool NlaServer::initialise() {
-  std::call_once(g_init, [] { g_table = InitSecurityInterfaceExA(0); });
+  std::call_once(g_init, [] {
+    // WinPR logs NTLM failures (a wrong password is a "MIC verification failed" ERROR) on
+    // stderr; the trace already says why a logon failed. WLOG_LEVEL still turns it back on.
+    if (std::getenv("WLOG_LEVEL") == nullptr) WLog_SetLogLevel(WLog_GetRoot(), WLOG_OFF);
+    g_table = InitSecurityInterfaceExA(0);
+  });
   return g_table != nullptr;
 }
 

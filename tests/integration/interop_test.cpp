@@ -61,6 +61,25 @@ TEST(Interop, RdesktopReachesTheActiveSession) {
   EXPECT_TRUE(s.wait_for_event("closed", 1, std::chrono::seconds(5)));
 }
 
+// NLA is not only for our driver: FreeRDP's own X11 client logs on with CredSSP/NTLM.
+TEST(Interop, XfreerdpLogsOnWithNla) {
+  ASSERT_TRUE(test::have_program("xfreerdp") && test::have_program("xvfb-run"));
+  fakeserver::ServerConfig cfg;
+  cfg.acceptor.allow_nla = true;
+  cfg.accounts.push_back({"alice", "", "Interop-Pw1", scenario::AccountState::active});
+  test::RunningServer s(cfg);
+  const std::string log = s.dir + "/xfreerdp.log";
+  ChildProcess p({"xvfb-run", "-a", "xfreerdp", "/v:127.0.0.1:" + std::to_string(s.server->port()), "/u:alice",
+                  "/p:Interop-Pw1", "/sec:nla", "/cert:ignore", "/size:800x600", "-clipboard", "/log-level:WARN"},
+                 log);
+  ASSERT_TRUE(p.started());
+  EXPECT_TRUE(s.wait_for_pdu_out("bitmap update", std::chrono::seconds(30))) << log_of(log);
+  bool nla_logon = false;
+  for (const auto& e : s.trace->events()) nla_logon |= e.event == "logon" && e.data.value("via", "") == "nla";
+  EXPECT_TRUE(nla_logon);
+  p.kill_and_reap();
+}
+
 const scenario::Scenario& catalog_scenario(const std::string& name) {
   static const auto catalog = scenario::load_catalog(RDPFAULT_SOURCE_CATALOG);
   for (const auto& s : catalog.scenarios) {
