@@ -106,6 +106,11 @@ int run_serve_scenario(const ServeOptions& o) {
     std::cerr << "rdpfault: the fix: " << sc->fix << "\n"
               << "rdpfault: serve it fixed with: rdpfault serve " << sc->name << " --fixed\n";
   }
+  for (const auto& a : server_spec.accounts) {
+    // The password is test data in the scenario file; it is not printed.
+    std::cerr << "rdpfault: NLA account " << (a.domain.empty() ? "" : a.domain + "\\") << a.user << " ("
+              << scenario::to_string(a.state) << "; password: see " << sc->file << ")\n";
+  }
   if (client_spec.resolution != scenario::Resolution::address) {
     std::cerr << "rdpfault: the client connects to " << client_spec.host << "; map that name to "
               << (client_spec.resolution == scenario::Resolution::other_server ? "127.0.0.2 (the stale record)"
