@@ -1,3 +1,4 @@
+#include "rdpfault/scenario/codes.hpp"
 #include "rdpfault/harness/report.hpp"
 
 #include <cstdio>
@@ -8,11 +9,7 @@
 namespace rdpfault::harness {
 namespace {
 
-std::string hex(std::uint32_t v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%X", v);
-  return b;
-}
+using codes::hex;
 
 std::string fit(std::string s, std::size_t width) {
   if (s.size() <= width) return s + std::string(width - s.size(), ' ');

@@ -18,10 +18,13 @@
 #include <openssl/x509.h>
 
 #include "forwarder.hpp"
+#include "rdpfault/scenario/codes.hpp"
 #include "rdpfault/client/driver.hpp"
 
 namespace rdpfault::harness {
 namespace {
+
+using codes::hex;
 
 using scenario::CertificateKind;
 using scenario::ClientSpec;
@@ -237,12 +240,6 @@ class LabelTrace final : public fakeserver::TraceSink {
   std::shared_ptr<fakeserver::TraceSink> inner_;
   std::string label_;
 };
-
-std::string hex(std::uint32_t v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%X", v);
-  return b;
-}
 
 }  // namespace
 

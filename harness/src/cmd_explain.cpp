@@ -11,11 +11,7 @@
 namespace rdpfault::cli {
 namespace {
 
-std::string hex(std::uint32_t v, bool wide = false) {
-  char b[16];
-  std::snprintf(b, sizeof b, wide ? "0x%08X" : "0x%X", v);
-  return b;
-}
+using codes::hex;
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

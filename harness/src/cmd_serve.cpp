@@ -72,6 +72,18 @@ struct ServeOptions {
 };
 
 
+/// Flushes the trace every 100 ms until SIGINT/SIGTERM (blocked in `sigs`) or, with
+/// exit_after, until that many connections have closed.
+void serve_until_stopped(const sigset_t& sigs, ServeTrace& trace, std::uint64_t exit_after) {
+  timespec tick{0, 100'000'000};
+  for (;;) {
+    const int sig = sigtimedwait(&sigs, nullptr, &tick);
+    trace.flush();
+    if (sig == SIGINT || sig == SIGTERM) return;
+    if (exit_after > 0 && trace.closed() >= exit_after) return;
+  }
+}
+
 /// `rdpfault serve NAME [--fixed]`: one scenario's broken (or fixed) world, for any client.
 int run_serve_scenario(const ServeOptions& o) {
   auto catalog = scenario::load_catalog(o.catalog);
@@ -117,13 +129,7 @@ int run_serve_scenario(const ServeOptions& o) {
                                                                                 : "127.0.0.1")
               << " in the client machine's hosts file to see what the scenario's client sees\n";
   }
-  timespec tick{0, 100'000'000};
-  for (;;) {
-    int sig = sigtimedwait(&sigs, nullptr, &tick);
-    trace->flush();
-    if (sig == SIGINT || sig == SIGTERM) break;
-    if (o.exit_after > 0 && trace->closed() >= o.exit_after) break;
-  }
+  serve_until_stopped(sigs, *trace, o.exit_after);
   env.stop();
   trace->flush();
   return 0;
@@ -182,13 +188,7 @@ int run_serve(const ServeOptions& o) {
             << "rdpfault: try: rdpfault connect " << o.listen << ":" << server.port()
             << (o.write_ca.empty() ? " --accept-any-cert" : " --ca " + o.write_ca) << "\n";
 
-  timespec tick{0, 100'000'000};
-  for (;;) {
-    int sig = sigtimedwait(&sigs, nullptr, &tick);
-    trace->flush();
-    if (sig == SIGINT || sig == SIGTERM) break;
-    if (o.exit_after > 0 && trace->closed() >= o.exit_after) break;
-  }
+  serve_until_stopped(sigs, *trace, o.exit_after);
   server.stop();
   trace->flush();
   return 0;

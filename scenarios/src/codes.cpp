@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
 
 namespace rdpfault::codes {
 namespace {
@@ -341,6 +342,12 @@ std::string_view to_string(Kind k) noexcept {
     case Kind::freerdp_error: return "FreeRDP error";
   }
   return "?";
+}
+
+std::string hex(std::uint32_t value, bool wide) {
+  char b[16];
+  std::snprintf(b, sizeof b, wide ? "0x%08X" : "0x%X", value);
+  return b;
 }
 
 std::span<const CodeInfo> all() noexcept { return kTable; }

@@ -95,6 +95,18 @@ bool trace_has(const fakeserver::MemoryTrace& t, const std::string& event, const
   return false;
 }
 
+/// Waits (bounded) until the server has sent a bitmap update: the client reached the session.
+bool painted_within(const fakeserver::MemoryTrace& trace, std::chrono::seconds limit) {
+  return trace.wait_until(
+      [](const auto& events) {
+        for (const auto& e : events) {
+          if (e.event == "pdu_out" && e.data.value("pdu", "") == "bitmap update") return true;
+        }
+        return false;
+      },
+      limit);
+}
+
 // A scenario is not only for our driver: xfreerdp sees the same denial (exit 131 with
 // ERRINFO_SERVER_DENIED_CONNECTION, as shared/reference/rdp-error-catalog.md predicts) and
 // connects once the fix is applied.
@@ -112,12 +124,7 @@ TEST(Interop, XfreerdpSeesAScenarioBreakAndItsFix) {
                    log);
     ASSERT_TRUE(p.started());
     if (fixed) {
-      EXPECT_TRUE(trace->wait_until([](const auto& ev) {
-        for (const auto& e : ev) {
-          if (e.event == "pdu_out" && e.data.value("pdu", "") == "bitmap update") return true;
-        }
-        return false;
-      }, std::chrono::seconds(30))) << log_of(log);
+      EXPECT_TRUE(painted_within(*trace, std::chrono::seconds(30))) << log_of(log);
       p.kill_and_reap();
     } else {
       const auto status = p.wait_for(std::chrono::seconds(30));
@@ -145,12 +152,7 @@ TEST(Interop, RdesktopIsDeniedThenConnectsAfterTheFix) {
     ChildProcess p({"xvfb-run", "-a", "sh", "-c", cmd}, log);
     ASSERT_TRUE(p.started());
     if (fixed) {
-      EXPECT_TRUE(trace->wait_until([](const auto& ev) {
-        for (const auto& e : ev) {
-          if (e.event == "pdu_out" && e.data.value("pdu", "") == "bitmap update") return true;
-        }
-        return false;
-      }, std::chrono::seconds(30))) << log_of(log);
+      EXPECT_TRUE(painted_within(*trace, std::chrono::seconds(30))) << log_of(log);
       p.kill_and_reap();
     } else {
       const auto status = p.wait_for(std::chrono::seconds(30));

@@ -20,6 +20,9 @@ enum class Kind { mstsc_disconnect, mstsc_extended, errinfo, neg_failure, licens
 
 std::string_view to_string(Kind) noexcept;
 
+/// "0x904"; with `wide`, eight digits as FreeRDP prints LastError values ("0x00020008").
+std::string hex(std::uint32_t value, bool wide = false);
+
 struct CodeInfo {
   Kind kind;
   std::uint32_t value;       ///< For freerdp_error the whole LastError value, e.g. 0x00020008.
