@@ -751,7 +751,9 @@ std::optional<std::uint32_t> Server::Impl::admit(std::uint64_t id, const std::st
   if (config.single_session_per_user) {
     for (auto it = logons.begin(); it != logons.end();) {
       if (it->second == user) {
-        if (auto s = sessions[it->first].lock()) s->kick(kDisconnectedByOtherConnection);
+        if (auto found = sessions.find(it->first); found != sessions.end()) {
+          if (auto s = found->second.lock()) s->kick(kDisconnectedByOtherConnection);
+        }
         it = logons.erase(it);
       } else {
         ++it;

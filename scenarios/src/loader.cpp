@@ -654,7 +654,9 @@ int deliberate_wait_ms(const ServerSpec& s, const ClientSpec& c, const Expectati
     case Outcome::connected: wait += c.stay_ms; break;
     case Outcome::failed:
       if (s.reachability == Reachability::filtered) wait += c.tcp_connect_timeout_ms;
-      if (!e.freerdp_error) wait = std::max(wait, c.activation_timeout_ms);  // FreeRDP's own activation timeout
+      // FreeRDP's own activation timeout (no error set): the run ends when it expires, whatever
+      // delay the server still had in mind.
+      if (e.freerdp_error == "ERRBASE_SUCCESS") wait = c.activation_timeout_ms;
       break;
     default: break;
   }

@@ -196,6 +196,18 @@ TEST(DeliberateWait, CountsDelaysTimeoutsAndStays) {
   fail.phase = Phase::tcp_connect;
   fail.freerdp_error = "ERRCONNECT_CONNECT_FAILED";
   EXPECT_EQ(deliberate_wait_ms(filtered, c, fail), c.tcp_connect_timeout_ms);
+  // A 10 s delay against FreeRDP's 9 s activation timeout waits 9 s.
+  ServerSpec slow;
+  Fault delay;
+  delay.phase = Phase::licensing;
+  delay.action = FaultAction::delay;
+  delay.delay_ms = 10000;
+  slow.faults = {delay};
+  Expectation gave_up;
+  gave_up.outcome = Outcome::failed;
+  gave_up.phase = Phase::licensing;
+  gave_up.freerdp_error = "ERRBASE_SUCCESS";
+  EXPECT_EQ(deliberate_wait_ms(slow, c, gave_up), c.activation_timeout_ms);
 }
 
 TEST(Accounts, EachStateMapsToTheNtstatusWindowsSends) {
