@@ -70,20 +70,7 @@ TEST(Nla, EveryCredSspVersionFromTwoToSixAuthenticates) {
 TEST(Nla, FiftyParallelNlaLogonsAllReachTheActiveSession) {
   RunningServer s(nla_config());
   constexpr int kClients = 50;
-  std::vector<std::future<ConnectResult>> runs;
-  for (int i = 0; i < kClients; ++i) {
-    auto req = nla_request(s, kPassword);
-    req.timeout_ms = 90000;  // 50 FreeRDP processes share two cores.
-    req.activation_timeout_ms = 80000;
-    runs.push_back(std::async(std::launch::async, [req] { return client::run_driver(req); }));
-  }
-  int connected = 0;
-  for (auto& f : runs) {
-    auto r = f.get();
-    connected += r.outcome == Outcome::connected;
-    EXPECT_EQ(r.outcome, Outcome::connected) << client::describe(r);
-  }
-  EXPECT_EQ(connected, kClients);
+  EXPECT_EQ(test::connect_in_parallel(nla_request(s, kPassword), kClients), kClients);
   int authenticated = 0;
   for (const auto& e : s.trace->events()) authenticated += e.event == "logon" && e.data.value("via", "") == "nla";
   EXPECT_EQ(authenticated, kClients);

@@ -69,20 +69,7 @@ TEST(Session, HostMapResolvesANameWithoutTouchingTheSystem) {
 TEST(Session, FiftyParallelConnectionsAllReachTheActiveSession) {
   RunningServer s;
   constexpr int kClients = 50;
-  std::vector<std::future<ConnectResult>> runs;
-  for (int i = 0; i < kClients; ++i) {
-    auto req = s.request();
-    req.timeout_ms = 90000;  // 50 FreeRDP processes share two cores.
-    req.activation_timeout_ms = 80000;
-    runs.push_back(std::async(std::launch::async, [req] { return client::run_driver(req); }));
-  }
-  int connected = 0;
-  for (auto& f : runs) {
-    auto r = f.get();
-    connected += r.outcome == Outcome::connected;
-    EXPECT_EQ(r.outcome, Outcome::connected) << client::describe(r);
-  }
-  EXPECT_EQ(connected, kClients);
+  EXPECT_EQ(test::connect_in_parallel(s.request(), kClients), kClients);
   EXPECT_EQ(s.server->connections(), static_cast<std::uint64_t>(kClients));
 }
 

@@ -4,13 +4,33 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <future>
+#include <vector>
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "rdpfault/client/driver.hpp"
 #include "rdpfault/fakeserver/server.hpp"
 
 namespace rdpfault::test {
+
+/// Runs `n` copies of `req` at once (deadlines widened: n FreeRDP processes share the cores)
+/// and returns how many reached the active session; a failure is reported with its details.
+inline int connect_in_parallel(ConnectRequest req, int n) {
+  req.timeout_ms = 90000;
+  req.activation_timeout_ms = 80000;
+  std::vector<std::future<ConnectResult>> runs;
+  for (int i = 0; i < n; ++i) runs.push_back(std::async(std::launch::async, [req] { return client::run_driver(req); }));
+  int connected = 0;
+  for (auto& f : runs) {
+    const auto r = f.get();
+    connected += r.outcome == Outcome::connected;
+    EXPECT_EQ(r.outcome, Outcome::connected) << client::describe(r);
+  }
+  return connected;
+}
 
 /// Certificates are made once per test binary: RSA key generation is the slow part.
 inline std::shared_ptr<const fakeserver::ServerCertificates> shared_certificates() {
