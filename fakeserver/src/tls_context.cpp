@@ -58,7 +58,9 @@ std::unique_ptr<boost::asio::ssl::context> make_tls_context(const ServerConfig& 
   SSL_CTX_set_msg_callback(native, msg_callback);
   // Only a server that must forge a TLS alert (a credssp tls_alert fault) keeps traffic secrets.
   for (const auto& f : config.faults) {
-    if (f.action == scenario::FaultAction::tls_alert) SSL_CTX_set_keylog_callback(native, keylog_callback);
+    for (const auto& a : f.unit->actions()) {
+      if (std::holds_alternative<faults::SendTlsAlert>(a)) SSL_CTX_set_keylog_callback(native, keylog_callback);
+    }
   }
   return ctx;
 }

@@ -69,17 +69,12 @@ TlsTransport::~TlsTransport() { SSL_free(ssl_); }
 int TlsTransport::bio_write(const char* data, int len) {
   BIO* bio = SSL_get_wbio(ssl_);
   BIO_clear_retry_flags(bio);
-  std::size_t n = static_cast<std::size_t>(len);
-  if (budget_) {
-    if (*budget_ == 0) return len;  // Swallowed: the peer never sees these bytes.
-    n = std::min(n, *budget_);
-  }
-  const ssize_t sent = ::send(socket_.native_handle(), data, n, MSG_NOSIGNAL);
+  const ssize_t sent = ::send(socket_.native_handle(), data, static_cast<std::size_t>(len), MSG_NOSIGNAL);
   if (sent < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_write(bio);
     return -1;
   }
-  if (budget_) *budget_ -= static_cast<std::size_t>(sent);
+  sent_ += static_cast<std::uint64_t>(sent);
   if (SSL_is_init_finished(ssl_)) count_records(data, static_cast<std::size_t>(sent));
   return static_cast<int>(sent);
 }
@@ -167,7 +162,9 @@ bool TlsTransport::send_fatal_alert(std::uint8_t description) {
             EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, record + 8) == 1;
   EVP_CIPHER_CTX_free(c);
   if (!ok) return false;
-  return ::send(socket_.native_handle(), record, sizeof record, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof record);
+  const ssize_t n = ::send(socket_.native_handle(), record, sizeof record, MSG_NOSIGNAL);
+  if (n > 0) sent_ += static_cast<std::uint64_t>(n);
+  return n == static_cast<ssize_t>(sizeof record);
 }
 
 int TlsTransport::bio_read(char* data, int len) {

@@ -2,8 +2,8 @@
 // TLS on a non-blocking socket: OpenSSL reads and writes the socket itself through a small
 // BIO of ours, and Asio only says when the socket is ready. Compared with asio::ssl::stream
 // this keeps no fixed 2 x 17 KiB record buffers and no BIO pair per connection, so an idle
-// session costs a few KiB (SSL_MODE_RELEASE_BUFFERS), and it has one place where the
-// server's TLS output can be cut short (the write budget) to stall a handshake midway.
+// session costs a few KiB (SSL_MODE_RELEASE_BUFFERS). (Network conditions on these bytes —
+// a handshake cut short, latency — sit below, in a Link; see link.hpp.)
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -32,8 +32,8 @@ class TlsTransport {
     if (SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
   }
 
-  /// From now on at most `n` more bytes reach the peer; later writes succeed unsent.
-  void set_write_budget(std::optional<std::size_t> n) noexcept { budget_ = n; }
+  /// Bytes this transport has put on the socket (handshake, records, a forged alert).
+  std::uint64_t sent() const noexcept { return sent_; }
 
   /// Sends a fatal TLS alert (e.g. 80, internal_error) as OpenSSL would, then nothing more.
   /// OpenSSL has no public call for an arbitrary alert, so the record is sealed here with the
@@ -61,7 +61,7 @@ class TlsTransport {
 
   boost::asio::ip::tcp::socket& socket_;
   SSL* ssl_ = nullptr;
-  std::optional<std::size_t> budget_;
+  std::uint64_t sent_ = 0;
   std::vector<std::uint8_t> server_secret_;
   std::uint64_t app_records_ = 0;
   std::uint8_t header_[5] = {};

@@ -107,6 +107,7 @@ nlohmann::json report_json(const std::vector<ScenarioOutcome>& outcomes, double 
         {"phase", std::string(to_string(s.phase))},
         {"file", s.file},
         {"passed", o.passed()},
+        {"seed", o.seed},
         {"wall_ms", o.wall_ms},
         {"fix", s.fix},
         {"expected", to_json(s.expect)},

@@ -12,12 +12,15 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <limits>
+#include <random>
 #include <thread>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "forwarder.hpp"
+#include "rdpfault/fakeserver/proxy.hpp"
 #include "rdpfault/scenario/codes.hpp"
 #include "rdpfault/client/driver.hpp"
 
@@ -199,8 +202,22 @@ bool has(const std::vector<SecurityProtocol>& v, SecurityProtocol p) {
   return std::find(v.begin(), v.end(), p) != v.end();
 }
 
+/// Whether the spec's stream faults sit in a proxy in front of the server.
+bool faults_in_proxy(const ServerSpec& spec) {
+  if (spec.network_at != ServerSpec::NetworkAt::proxy) return false;
+  return std::any_of(spec.faults.begin(), spec.faults.end(), [](const faults::Fault& f) { return f.is_stream(); });
+}
+
+std::vector<faults::Fault> select_faults(const ServerSpec& spec, bool stream) {
+  std::vector<faults::Fault> out;
+  for (const auto& f : spec.faults) {
+    if (f.is_stream() == stream) out.push_back(f);
+  }
+  return out;
+}
+
 fakeserver::ServerConfig server_config(const ServerSpec& spec, const std::string& host,
-                                       std::shared_ptr<fakeserver::TraceSink> trace) {
+                                       std::shared_ptr<fakeserver::TraceSink> trace, std::uint64_t seed) {
   fakeserver::ServerConfig cfg;
   cfg.acceptor.allow_rdp = has(spec.security, SecurityProtocol::rdp);
   cfg.acceptor.allow_tls = has(spec.security, SecurityProtocol::tls);
@@ -216,7 +233,9 @@ fakeserver::ServerConfig server_config(const ServerSpec& spec, const std::string
   cfg.no_certificate = spec.certificate == CertificateKind::none;
   cfg.tls_min_version = tls_version(spec.tls_min);
   cfg.tls_max_version = tls_version(spec.tls_max);
-  cfg.faults = spec.faults;
+  // With network_at = "proxy" the server keeps only the faults at its own PDUs.
+  cfg.faults = faults_in_proxy(spec) ? select_faults(spec, false) : spec.faults;
+  cfg.seed = seed;
   cfg.max_sessions = spec.max_sessions;
   cfg.single_session_per_user = spec.single_session_per_user;
   cfg.accounts = spec.accounts;
@@ -243,10 +262,16 @@ class LabelTrace final : public fakeserver::TraceSink {
 
 }  // namespace
 
+std::uint64_t random_seed() {
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32 | rd()) & 0x7FFF'FFFF'FFFF'FFFFull;  // Fits a TOML integer.
+}
+
 struct Environment::Impl {
   std::shared_ptr<fakeserver::TraceSink> trace;
   std::unique_ptr<fakeserver::Server> server;
   std::unique_ptr<fakeserver::Server> other;
+  std::unique_ptr<fakeserver::Proxy> proxy;
   std::unique_ptr<PortBlocker> blocker;
   std::unique_ptr<Forwarder> forwarder;
   std::uint16_t client_port = 0;
@@ -262,16 +287,34 @@ struct Environment::Impl {
 
 Environment::Environment(const ServerSpec& spec, const ClientSpec& client,
                          std::shared_ptr<fakeserver::TraceSink> trace, std::uint16_t port,
-                         std::string listen_address)
+                         std::string listen_address, std::uint64_t seed)
     : impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
   d.trace = std::move(trace);
   d.client_host = client.host;
   d.resolution = client.resolution;
   auto start_server = [&](std::uint16_t p, const std::string& address) {
-    auto cfg = server_config(spec, client.host, d.trace);
+    auto cfg = server_config(spec, client.host, d.trace, seed);
     cfg.listen_address = address;
     cfg.port = p;
+    if (faults_in_proxy(spec)) {
+      // The network conditions sit on the path: a proxy on the client's port, the server
+      // behind it on a port of its own.
+      cfg.port = 0;
+      d.server = std::make_unique<fakeserver::Server>(std::move(cfg));
+      d.server->start();
+      fakeserver::ProxyConfig pc;
+      pc.listen_address = address;
+      pc.port = p;
+      pc.upstream_host = address;
+      pc.upstream_port = d.server->port();
+      pc.faults = select_faults(spec, true);
+      pc.seed = seed;
+      pc.trace = std::make_shared<LabelTrace>(d.trace, "proxy");
+      d.proxy = std::make_unique<fakeserver::Proxy>(std::move(pc));
+      d.proxy->start();
+      return;
+    }
     d.server = std::make_unique<fakeserver::Server>(std::move(cfg));
     d.server->start();
   };
@@ -281,7 +324,7 @@ Environment::Environment(const ServerSpec& spec, const ClientSpec& client,
         // The stale record reaches another host (127.0.0.2) on the same port; both must bind.
         for (int attempt = 0;; ++attempt) {
           auto other_spec = ServerSpec{};
-          auto cfg = server_config(other_spec, "", std::make_shared<LabelTrace>(d.trace, "other"));
+          auto cfg = server_config(other_spec, "", std::make_shared<LabelTrace>(d.trace, "other"), seed);
           cfg.certificates = CertificateStore::get().for_kind(CertificateKind::name_mismatch, "");
           cfg.listen_address = kStaleAddress;
           cfg.port = port;
@@ -298,7 +341,7 @@ Environment::Environment(const ServerSpec& spec, const ClientSpec& client,
       } else {
         start_server(port, listen_address);
       }
-      d.client_port = d.server->port();
+      d.client_port = d.proxy ? d.proxy->port() : d.server->port();
       break;
     case Reachability::closed:
       d.blocker = std::make_unique<PortBlocker>(listen_address, port, false);
@@ -311,7 +354,7 @@ Environment::Environment(const ServerSpec& spec, const ClientSpec& client,
     case Reachability::other_port:
       start_server(0, listen_address);
       if (spec.forward) {
-        d.forwarder = std::make_unique<Forwarder>(listen_address, port, d.server->port());
+        d.forwarder = std::make_unique<Forwarder>(listen_address, port, d.proxy ? d.proxy->port() : d.server->port());
         d.client_port = d.forwarder->port();
       } else {
         d.blocker = std::make_unique<PortBlocker>(listen_address, port, false);
@@ -331,6 +374,7 @@ void Environment::stop() {
   }
   d.holders.clear();
   if (d.forwarder) d.forwarder->stop();
+  if (d.proxy) d.proxy->stop();
   if (d.server) d.server->stop();
   if (d.other) d.other->stop();
 }
@@ -427,14 +471,30 @@ std::vector<Mismatch> compare(const Expectation& e, const ConnectResult& r) {
   return out;
 }
 
+int held_ms(const std::vector<fakeserver::TraceEvent>& trace) {
+  // Per connection (of each server or proxy), the largest held_ms it reported: the session's
+  // `closed` and its link's `link` event both carry the connection's running total.
+  std::map<std::pair<std::string, std::uint64_t>, std::int64_t> per;
+  for (const auto& e : trace) {
+    if (e.event != "closed" && e.event != "link") continue;
+    const auto it = e.data.find("held_ms");
+    if (it == e.data.end() || !it->is_number_integer()) continue;
+    const std::string label = e.data.value("server", std::string());
+    auto& v = per[{label, e.conn}];
+    v = std::max<std::int64_t>(v, it->get<std::int64_t>());
+  }
+  std::int64_t total = 0;
+  for (const auto& [k, v] : per) total += v;
+  return static_cast<int>(std::min<std::int64_t>(total, std::numeric_limits<int>::max()));
+}
+
 RunRecord run_once(const ServerSpec& server, const ClientSpec& client, const Expectation& expect,
-                   const RunnerOptions& options) {
+                   const RunnerOptions& options, std::uint64_t seed) {
   RunRecord rec;
   const auto start = Clock::now();
   auto trace = std::make_shared<fakeserver::MemoryTrace>();
-  rec.deliberate_wait_ms = scenario::deliberate_wait_ms(server, client, expect);
   try {
-    Environment env(server, client, trace);
+    Environment env(server, client, trace, 0, "127.0.0.1", seed);
     env.start_holders(server.held_sessions, options, client.timeout_ms);
     const auto req = env.client_request(client);
     // A second client that logs on as the same user once the first one is active.
@@ -468,6 +528,7 @@ RunRecord run_once(const ServerSpec& server, const ClientSpec& client, const Exp
     rec.error = std::string("could not set up the run: ") + e.what();
   }
   rec.trace = trace->events();
+  rec.deliberate_wait_ms = scenario::deliberate_wait_ms(server, client, expect, held_ms(rec.trace));
   if (rec.error.empty()) rec.mismatches = compare(expect, rec.result);
   rec.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return rec;
@@ -477,8 +538,9 @@ ScenarioOutcome run_scenario(const scenario::Scenario& s, const RunnerOptions& o
   ScenarioOutcome o;
   o.scenario = &s;
   const auto start = Clock::now();
-  o.broken = run_once(s.server, s.client, s.expect, options);
-  o.fixed = run_once(s.fixed_server, s.fixed_client, s.expect_after_fix, options);
+  o.seed = options.seed ? *options.seed : s.seed ? *s.seed : random_seed();
+  o.broken = run_once(s.server, s.client, s.expect, options, o.seed);
+  o.fixed = run_once(s.fixed_server, s.fixed_client, s.expect_after_fix, options, o.seed);
   o.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return o;
 }

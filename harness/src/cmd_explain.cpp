@@ -45,7 +45,10 @@ bool produces(const scenario::Scenario& s, const codes::CodeInfo& c, const codes
       return (e.freerdp_error && lower(*e.freerdp_error) == lower(std::string(c.name))) || mentions(s, c.name);
     case Kind::license_error:
       for (const auto& f : s.server.faults) {
-        if (f.action == scenario::FaultAction::license_error && f.license_error == c.value) return true;
+        for (const auto& a : f.unit->actions()) {
+          const auto* l = std::get_if<faults::SendLicenseError>(&a);
+          if (l && l->code == c.value) return true;
+        }
       }
       return mentions(s, c.name);
     case Kind::ntstatus:

@@ -76,6 +76,8 @@ struct RunOptions {
   std::string catalog = default_catalog_dir();
   std::string driver;
   bool quiet = false;
+  std::uint64_t seed = 0;
+  bool seed_given = false;
 };
 
 int run_run(const RunOptions& o) {
@@ -109,6 +111,7 @@ int run_run(const RunOptions& o) {
   harness::RunnerOptions ro;
   ro.jobs = o.jobs;
   ro.driver_path = o.driver;
+  if (o.seed_given) ro.seed = o.seed;
   ro.on_start = [&](const Scenario& s) {
     running.push_back(s.name);
     progress();
@@ -168,6 +171,8 @@ Subcommand add_run(CLI::App& app) {
   sub->add_option("--catalog", o->catalog, "Scenario directory")->capture_default_str();
   sub->add_option("--driver", o->driver, "Path of rdpfault-driver (default: next to rdpfault)");
   sub->add_flag("--quiet,-q", o->quiet, "No progress lines");
+  sub->add_option("--seed", o->seed, "Seed every scenario's faults with this (replays a run; reports record the seed)")
+      ->each([o](const std::string&) { o->seed_given = true; });
   sub->footer("Examples:\n  rdpfault run --all --jobs 2 --junit report.xml\n  rdpfault run tls-cert-expired");
   return {sub, [o] { return run_run(*o); }};
 }

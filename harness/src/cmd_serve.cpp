@@ -12,52 +12,24 @@
 
 #include "commands.hpp"
 #include "options.hpp"
+#include "serve_common.hpp"
 #include "rdpfault/fakeserver/server.hpp"
+#include "rdpfault/faults/registry.hpp"
 #include "rdpfault/harness/runner.hpp"
 #include "rdpfault/scenario/scenario.hpp"
 
 namespace rdpfault::cli {
 namespace {
 
-/// Prints each event (JSON lines or text) and counts closed connections.
-class ServeTrace final : public fakeserver::TraceSink {
- public:
-  explicit ServeTrace(std::string format) : format_(std::move(format)) {}
-  void record(const fakeserver::TraceEvent& e) override {
-    std::lock_guard lock(mu_);
-    if (format_ == "none") {
-      // Counted only.
-    } else if (format_ == "json") {
-      std::cout << e.to_json_line() << '\n';
-    } else {
-      std::cout << fakeserver::format_event(e) << '\n';
-    }
-    // Lines are flushed by flush() every 100 ms and at every close, not one write per event.
-    if (e.event == "closed") std::cout.flush();
-    if (e.event == "closed") ++closed_;
-  }
-  std::uint64_t closed() {
-    std::lock_guard lock(mu_);
-    return closed_;
-  }
-  void flush() {
-    std::lock_guard lock(mu_);
-    std::cout.flush();
-  }
-
- private:
-  std::mutex mu_;
-  std::string format_;
-  std::uint64_t closed_ = 0;
-};
-
 struct ServeOptions {
   std::uint16_t port = 3389;
   std::string listen = "127.0.0.1";
   std::vector<std::string> security = {"tls", "rdp"};
   std::string stall_in;
-  std::size_t tls_cut_after = 0;
-  bool tls_cut = false;
+  std::int64_t tls_cut_after = -1;
+  std::vector<std::string> faults;  // KIND:key=value,... (rdpfault faults lists the kinds)
+  std::uint64_t seed = 0;
+  bool seed_given = false;
   std::string write_ca;
   std::string format = "json";  // json, text or none
   std::uint64_t exit_after = 0;
@@ -72,39 +44,31 @@ struct ServeOptions {
 };
 
 
-/// Flushes the trace every 100 ms until SIGINT/SIGTERM (blocked in `sigs`) or, with
-/// exit_after, until that many connections have closed.
-void serve_until_stopped(const sigset_t& sigs, ServeTrace& trace, std::uint64_t exit_after) {
-  timespec tick{0, 100'000'000};
-  for (;;) {
-    const int sig = sigtimedwait(&sigs, nullptr, &tick);
-    trace.flush();
-    if (sig == SIGINT || sig == SIGTERM) return;
-    if (exit_after > 0 && trace.closed() >= exit_after) return;
-  }
-}
-
 /// `rdpfault serve NAME [--fixed]`: one scenario's broken (or fixed) world, for any client.
 int run_serve_scenario(const ServeOptions& o) {
   auto catalog = scenario::load_catalog(o.catalog);
   for (const auto& d : catalog.diagnostics) std::cerr << d.to_string() << "\n";
   const auto* sc = find_scenario(catalog, o.scenario);
   if (!sc) return 2;
-  const auto& server_spec = o.fixed ? sc->fixed_server : sc->server;
+  auto server_spec = o.fixed ? sc->fixed_server : sc->server;
   const auto& client_spec = o.fixed ? sc->fixed_client : sc->client;
+  // Faults given on the command line come on top of the scenario's own.
+  if (!parse_fault_specs(o.faults, server_spec.faults)) return 2;
+  const std::uint64_t seed = o.seed_given ? o.seed : sc->seed ? *sc->seed : harness::random_seed();
   auto trace = std::make_shared<ServeTrace>(o.format);
   sigset_t sigs;
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  harness::Environment env(server_spec, client_spec, trace, o.port, o.listen);
+  harness::Environment env(server_spec, client_spec, trace, o.port, o.listen, seed);
   harness::RunnerOptions ro;
   env.start_holders(server_spec.held_sessions, ro, 20000);
   if (!o.write_ca.empty()) std::filesystem::copy_file(env.ca_file(), o.write_ca, std::filesystem::copy_options::overwrite_existing);
   nlohmann::json hello = {{"event", "listening"},
                           {"scenario", sc->name},
                           {"state", o.fixed ? "fixed" : "broken"},
+                          {"seed", seed},
                           {"address", o.listen},
                           {"port", env.client_port()},
                           {"ca_file", o.write_ca.empty() ? env.ca_file() : o.write_ca}};
@@ -155,8 +119,17 @@ int run_serve(const ServeOptions& o) {
     std::cerr << "rdpfault: --sec nla needs an account (--user and --password)\n";
     return 2;
   }
-  if (!o.stall_in.empty()) config.behaviour.stall_in = phase_from_string(o.stall_in);
-  if (o.tls_cut) config.behaviour.tls_write_budget = o.tls_cut_after;
+  // --stall-in and --tls-cut-after are shorthands for two --fault specs.
+  std::vector<std::string> specs = o.faults;
+  if (!o.stall_in.empty()) {
+    specs.insert(specs.begin(), o.stall_in == "active" ? "stall:phase=active,after_ms=0" : "stall:phase=" + o.stall_in);
+  }
+  if (o.tls_cut_after >= 0) {
+    specs.insert(specs.begin(),
+                 "stall:direction=to_client,during=security_upgrade,after_bytes=" + std::to_string(o.tls_cut_after));
+  }
+  if (!parse_fault_specs(specs, config.faults)) return 2;
+  config.seed = o.seed_given ? o.seed : harness::random_seed();
   auto trace = std::make_shared<ServeTrace>(o.format);
   config.trace = trace;
 
@@ -180,6 +153,7 @@ int run_serve(const ServeOptions& o) {
   nlohmann::json hello = {{"event", "listening"},
                           {"address", o.listen},
                           {"port", server.port()},
+                          {"seed", config.seed},
                           {"ca_sha256", certs.ca.sha256_fingerprint()},
                           {"cert_sha256", certs.leaf.sha256_fingerprint()}};
   if (!o.write_ca.empty()) hello["ca_file"] = o.write_ca;
@@ -214,12 +188,19 @@ Subcommand add_serve(CLI::App& app) {
   sub->add_option("--password", o->password, "The account's password (never logged or traced)")
       ->needs(sub->get_option("--user"));
   sub->add_option("--domain", o->domain, "The account's domain (empty: any)")->needs(sub->get_option("--user"));
-  sub->add_option("--stall-in", o->stall_in, "Go silent on entering this phase")
+  sub->add_option("--fault", o->faults,
+                  "A fault, KIND:key=value,... (repeatable, applied in order); `rdpfault faults` lists the kinds")
+      ->take_all();
+  sub->add_option("--seed", o->seed, "Seed for the faults' randomness (printed when not given)")
+      ->each([o](const std::string&) { o->seed_given = true; });
+  sub->add_option("--stall-in", o->stall_in, "Go silent in this phase (= --fault stall:phase=PHASE)")
       ->check(CLI::IsMember({"connection_initiation", "security_upgrade", "basic_settings_exchange",
                              "channel_connection", "secure_settings_exchange", "capabilities_exchange",
                              "finalization", "active"}));
-  sub->add_option("--tls-cut-after", o->tls_cut_after, "Send only this many bytes of the TLS handshake, then stall")
-      ->each([o](const std::string&) { o->tls_cut = true; });
+  sub->add_option("--tls-cut-after", o->tls_cut_after,
+                  "Send only this many bytes of the TLS handshake, then stall "
+                  "(= --fault stall:direction=to_client,during=security_upgrade,after_bytes=N)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
   sub->add_option("--write-ca", o->write_ca, "Write the test CA certificate (PEM) to this file");
   sub->add_option("--format", o->format, "Trace format on stdout")->check(CLI::IsMember({"json", "text", "none"}))
       ->capture_default_str();
@@ -228,7 +209,9 @@ Subcommand add_serve(CLI::App& app) {
                   "Bound on each wait for the client before the session is active")
       ->check(CLI::Range(100, 3600000))
       ->capture_default_str();
-  sub->footer("Example:\n  rdpfault serve --port 0 --write-ca /tmp/rdpfault-ca.pem --format text");
+  sub->footer(
+      "Examples:\n  rdpfault serve --port 0 --write-ca /tmp/rdpfault-ca.pem --format text\n"
+      "  rdpfault serve --port 3390 --fault latency:direction=both,latency_ms=400 --fault error_info:phase=licensing,error_info=7");
   warn_if_not_loopback(sub, o->listen);
   return {sub, [o] { return run_serve(*o); }};
 }

@@ -22,6 +22,8 @@ Subcommand add_list(CLI::App& app);
 Subcommand add_validate(CLI::App& app);
 Subcommand add_docs(CLI::App& app);
 Subcommand add_explain(CLI::App& app);
+Subcommand add_faults(CLI::App& app);
+Subcommand add_proxy(CLI::App& app);
 
 /// The scenario called `name`, or nullptr after printing a "did you mean" to stderr.
 const scenario::Scenario* find_scenario(const scenario::Catalog& c, const std::string& name);

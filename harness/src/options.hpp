@@ -27,8 +27,10 @@ inline void warn_if_not_loopback(CLI::App* sub, const std::string& listen) {
   });
 }
 
-/// Splits "host:port" (or "[v6]:port"); throws CLI::ValidationError naming the input.
-inline std::pair<std::string, std::uint16_t> split_host_port(const std::string& s) {
+/// Splits "host:port" (or "[v6]:port"; "host" alone gets `default_port`); throws
+/// CLI::ValidationError naming the input. Port 0 is accepted only when `default_port` is 0
+/// (a listener that picks its own port).
+inline std::pair<std::string, std::uint16_t> split_host_port(const std::string& s, int default_port = 3389) {
   std::string host;
   std::string port;
   if (!s.empty() && s.front() == '[') {
@@ -40,14 +42,14 @@ inline std::pair<std::string, std::uint16_t> split_host_port(const std::string& 
     port = s.substr(close + 2);
   } else {
     auto colon = s.rfind(':');
-    if (colon == std::string::npos) return {s, 3389};
+    if (colon == std::string::npos) return {s, static_cast<std::uint16_t>(default_port)};
     host = s.substr(0, colon);
     port = s.substr(colon + 1);
   }
   try {
     std::size_t used = 0;
     int p = std::stoi(port, &used);
-    if (used != port.size() || p < 1 || p > 65535) throw std::out_of_range("port");
+    if (used != port.size() || p < (default_port == 0 ? 0 : 1) || p > 65535) throw std::out_of_range("port");
     return {host, static_cast<std::uint16_t>(p)};
   } catch (const std::exception&) {
     throw CLI::ValidationError("HOST:PORT", "'" + port + "' in '" + s + "' is not a port number (1-65535)");

@@ -4,6 +4,7 @@
 // the place it was written, never ignored. Each table is read through a TableReader that
 // remembers which keys it consumed; whatever is left over is reported.
 #include <algorithm>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,6 +13,7 @@
 
 #include <toml++/toml.h>
 
+#include "rdpfault/faults/registry.hpp"
 #include "rdpfault/scenario/scenario.hpp"
 
 namespace rdpfault::scenario {
@@ -33,14 +35,6 @@ constexpr Names<CertificateKind, 7> kCertificate{{{CertificateKind::valid, "vali
                                                   {CertificateKind::unknown_ca, "unknown_ca"},
                                                   {CertificateKind::name_mismatch, "name_mismatch"},
                                                   {CertificateKind::none, "none"}}};
-constexpr Names<FaultAction, 8> kAction{{{FaultAction::close, "close"},
-                                         {FaultAction::tls_alert, "tls_alert"},
-                                         {FaultAction::reset, "reset"},
-                                         {FaultAction::stall, "stall"},
-                                         {FaultAction::delay, "delay"},
-                                         {FaultAction::error_info, "error_info"},
-                                         {FaultAction::license_error, "license_error"},
-                                         {FaultAction::ultimatum, "ultimatum"}}};
 constexpr Names<TlsVersion, 4> kTls{{{TlsVersion::tls1_0, "1.0"},
                                      {TlsVersion::tls1_1, "1.1"},
                                      {TlsVersion::tls1_2, "1.2"},
@@ -251,57 +245,91 @@ class TableReader {
   std::set<std::string> seen_;
 };
 
-void read_fault(const toml::table& t, const std::string& path, Report& report, Fault& f) {
-  TableReader r(t, path, report);
-  const auto before = report.diagnostics.size();
-  if (!r.has("phase")) report.add(t.source(), path + ": missing 'phase'");
-  if (!r.has("action")) report.add(t.source(), path + ": missing 'action'");
-  r.get_phase("phase", f.phase);
-  r.get_enum("action", f.action, kAction);
-  r.get_int("delay_ms", f.delay_ms, 0, 600000);
-  r.get_int("error_info", f.error_info, 0, 0xFFFFFFFF);
-  r.get_int("license_error", f.license_error, 0, 0xFFFFFFFF);
-  r.get_int("license_state", f.license_state, 1, 4);
-  r.get_int("after_ms", f.after_ms, 0, 600000);
-  std::size_t bytes = 0;
-  if (r.get_int("tls_after_bytes", bytes, 0, 1 << 20)) f.tls_after_bytes = bytes;
-  r.get_int("connections", f.connections, 0, 1000);
-  r.finish();
-  if (report.diagnostics.size() != before) return;
-  // Cross-field rules: each action names what it needs, and only where it can happen.
-  auto need = [&](std::string_view key, bool ok, const std::string& why) {
-    if (!ok) report.add(t.source(), path + ": " + why + (key.empty() ? "" : " (set '" + std::string(key) + "')"));
-  };
-  need("delay_ms", f.action != FaultAction::delay || f.delay_ms > 0, "action 'delay' needs a delay_ms > 0");
-  need("", f.action == FaultAction::delay || !t.contains("delay_ms"), "delay_ms is only for action 'delay'");
-  need("error_info", f.action != FaultAction::error_info || f.error_info != 0, "action 'error_info' needs an error_info code");
-  need("", f.action == FaultAction::error_info || !t.contains("error_info"), "error_info is only for action 'error_info'");
-  need("license_error", f.action != FaultAction::license_error || f.license_error != 0,
-       "action 'license_error' needs a license_error code");
-  need("", f.action == FaultAction::license_error || (!t.contains("license_error") && !t.contains("license_state")),
-       "license_error and license_state are only for action 'license_error'");
-  need("", f.phase == Phase::active || !t.contains("after_ms"), "after_ms is only for faults in the active phase");
-  need("", f.phase == Phase::security_upgrade || !f.tls_after_bytes,
-       "tls_after_bytes is only for faults in security_upgrade");
-  need("", !f.tls_after_bytes || f.action == FaultAction::stall,
-       "tls_after_bytes cuts the handshake short and stalls: it needs action 'stall'");
-  need("", f.phase != Phase::active || f.action != FaultAction::delay,
-       "a delay in the active session delays nothing; use a phase before it");
-  const bool pdu_action = f.action == FaultAction::error_info || f.action == FaultAction::license_error ||
-                          f.action == FaultAction::ultimatum;
-  need("", !pdu_action || ordinal(f.phase) >= ordinal(Phase::channel_connection),
-       "action '" + std::string(name_in(kAction, f.action)) +
-           "' rides on MCS and needs a phase from channel_connection on");
-  need("", f.action != FaultAction::license_error || f.phase == Phase::licensing,
-       "action 'license_error' is only for the licensing phase");
-  need("", f.phase != Phase::tcp_connect, "no server fault can happen in tcp_connect (use server.reachability)");
-  need("", f.phase != Phase::credssp || f.action == FaultAction::delay || f.action == FaultAction::close ||
-               f.action == FaultAction::reset || f.action == FaultAction::stall || f.action == FaultAction::tls_alert,
-       "a credssp fault is one of delay, close, reset, stall, tls_alert");
-  need("", f.action != FaultAction::tls_alert || f.phase == Phase::credssp,
-       "action 'tls_alert' (a fatal internal_error alert) is only for the credssp phase");
-  need("", f.phase != Phase::secure_settings_exchange,
-       "the server sends nothing in secure_settings_exchange; put the fault in licensing");
+/// The keys of one [[server.faults]] table, for the fault kinds to read (faults::Params).
+class TomlParams final : public faults::Params {
+ public:
+  TomlParams(const toml::table& t, std::string path, Report& report) : t_(t), path_(std::move(path)), report_(report) {}
+
+  bool has(std::string_view key) const override { return t_.contains(key); }
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo, std::int64_t hi) override {
+    const auto* n = use(key);
+    if (!n) return std::nullopt;
+    if (!n->is_integer()) return wrong(*n, key, "an integer");
+    const auto v = n->as_integer()->get();
+    if (v < lo || v > hi) {
+      add(n->source(), key, std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      return std::nullopt;
+    }
+    return v;
+  }
+  std::optional<std::string> text(std::string_view key) override {
+    const auto* n = use(key);
+    if (!n) return std::nullopt;
+    if (!n->is_string()) return wrong(*n, key, "a string");
+    return n->as_string()->get();
+  }
+  std::optional<std::vector<std::string>> texts(std::string_view key) override {
+    const auto* n = use(key);
+    if (!n) return std::nullopt;
+    if (!n->is_array()) return wrong(*n, key, "an array of strings");
+    std::vector<std::string> out;
+    for (const auto& e : *n->as_array()) {
+      if (!e.is_string()) return wrong(e, key, "strings in the array");
+      out.push_back(e.as_string()->get());
+    }
+    return out;
+  }
+  void error(std::string_view key, std::string message) override {
+    // At the key as written (line and column of its name), else at the table.
+    for (const auto& [k, v] : t_) {
+      if (!key.empty() && k.str() == key) return add(k.source(), key, std::move(message));
+    }
+    add(t_.source(), key, std::move(message));
+  }
+  void touch(std::string_view key) override { seen_.insert(std::string(key)); }
+  std::vector<std::string> unused() const override {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : t_) {
+      if (!seen_.count(std::string(k.str()))) out.emplace_back(k.str());
+    }
+    return out;
+  }
+  bool failed() const override { return failed_; }
+
+ private:
+  const toml::node* use(std::string_view key) {
+    seen_.insert(std::string(key));
+    return t_.get(key);
+  }
+  std::nullopt_t wrong(const toml::node& n, std::string_view key, const char* want) {
+    add(n.source(), key, std::string("expected ") + want + ", found " + type_name(n.type()));
+    return std::nullopt;
+  }
+  void add(const toml::source_region& where, std::string_view key, std::string message) {
+    failed_ = true;
+    report_.add(where, (key.empty() ? path_ : path_ + "." + std::string(key)) + ": " + message);
+  }
+
+  const toml::table& t_;
+  std::string path_;
+  Report& report_;
+  std::set<std::string> seen_;
+  bool failed_ = false;
+};
+
+/// A proxy follows the X.224 exchange and the TLS framing only: after the handshake it
+/// knows the connection is somewhere in credssp..active (or, without TLS,
+/// basic_settings_exchange..active). A scope that splits those ranges needs the server.
+std::optional<std::string> proxy_cannot_see(const faults::StreamScope& scope) {
+  for (auto r : {faults::PhaseRange{Phase::credssp, Phase::active},
+                 faults::PhaseRange{Phase::basic_settings_exchange, Phase::active}}) {
+    if (scope.touches(r) && !scope.covers(r)) {
+      return "a proxy cannot tell the phases inside TLS apart (" + to_string(r) + "), so '" + scope.to_string() +
+             "' needs the fault in the server (network_at = \"server\"), or a scope of connection_initiation, "
+             "security_upgrade or from security_upgrade on";
+    }
+  }
+  return std::nullopt;
 }
 
 void read_account(const toml::table& t, const std::string& path, Report& report, Account& a) {
@@ -356,20 +384,44 @@ void read_server(const toml::table& t, const std::string& path, Report& report, 
       }
     }
   }
+  r.get_enum("network_at", s.network_at,
+             std::array<std::pair<ServerSpec::NetworkAt, std::string_view>, 2>{
+                 {{ServerSpec::NetworkAt::server, "server"}, {ServerSpec::NetworkAt::proxy, "proxy"}}});
   if (const auto* n = r.node("faults")) {
     if (!n->is_array() || (!n->as_array()->empty() && !n->is_array_of_tables())) {
       r.wrong_type(*n, "faults", "an array of tables ([[server.faults]])");
     } else {
       s.faults.clear();
+      std::vector<const toml::table*> tables;
       std::size_t i = 0;
+      bool all_ok = true;
       for (const auto& e : *n->as_array()) {
-        Fault f;
-        read_fault(*e.as_table(), r.key_path("faults") + "[" + std::to_string(i++) + "]", report, f);
-        s.faults.push_back(f);
+        TomlParams p(*e.as_table(), r.key_path("faults") + "[" + std::to_string(i++) + "]", report);
+        if (auto f = faults::parse_fault(p)) {
+          s.faults.push_back(std::move(*f));
+          tables.push_back(e.as_table());
+        } else {
+          all_ok = false;
+        }
+      }
+      if (all_ok) {
+        for (const auto& [idx, msg] : faults::check_fault_list(s.faults)) {
+          report.add(tables[idx]->source(), r.key_path("faults") + "[" + std::to_string(idx) + "]: " + msg);
+        }
       }
     }
   }
   r.finish();
+  if (s.network_at == ServerSpec::NetworkAt::proxy) {
+    const auto* n = t.get("faults");
+    for (std::size_t i = 0; i < s.faults.size(); ++i) {
+      if (!s.faults[i].is_stream()) continue;
+      if (auto why = proxy_cannot_see(s.faults[i].where.scope)) {
+        const auto* at_node = n && n->is_array() && i < n->as_array()->size() ? n->as_array()->get(i) : nullptr;
+        report.add(at_node ? at_node->source() : t.source(), path + ".faults[" + std::to_string(i) + "]: " + *why);
+      }
+    }
+  }
   if (static_cast<int>(s.tls_min) > static_cast<int>(s.tls_max)) {
     report.add(t.source(), path + ": tls_min is above tls_max");
   }
@@ -537,6 +589,8 @@ LoadResult parse_scenario(std::string_view text, std::string file, std::optional
                                                "' does not match the directory '" + *expected_phase + "'");
   }
   r.get_strings("references", s.references);
+  std::uint64_t seed = 0;
+  if (r.get_int("seed", seed, 0, std::numeric_limits<std::int64_t>::max())) s.seed = seed;
   const toml::table* server = r.get_table("server");
   const toml::table* client = r.get_table("client");
   (void)server;
@@ -621,7 +675,6 @@ Catalog load_catalog(const std::string& dir) {
 
 std::string_view to_string(Reachability v) noexcept { return name_in(kReachability, v); }
 std::string_view to_string(CertificateKind v) noexcept { return name_in(kCertificate, v); }
-std::string_view to_string(FaultAction v) noexcept { return name_in(kAction, v); }
 std::string_view to_string(TlsVersion v) noexcept { return name_in(kTls, v); }
 std::string_view to_string(Resolution v) noexcept { return name_in(kResolution, v); }
 std::string_view to_string(AccountState v) noexcept { return name_in(kAccountState, v); }
@@ -642,25 +695,18 @@ std::uint32_t ntstatus_for(AccountState state) noexcept {
   return kStatusLogonFailure;
 }
 
-int deliberate_wait_ms(const ServerSpec& s, const ClientSpec& c, const Expectation& e) {
-  int wait = 0;
-  const int reached = ordinal(e.phase);
-  for (const auto& f : s.faults) {
-    if (f.action == FaultAction::delay && ordinal(f.phase) <= reached) wait += f.delay_ms;
-    if (f.phase == Phase::active && e.outcome == Outcome::disconnected) wait += f.after_ms;
-  }
+int deliberate_wait_ms(const ServerSpec& s, const ClientSpec& c, const Expectation& e, int server_held_ms) {
   switch (e.outcome) {
     case Outcome::timed_out: return c.timeout_ms;  // The harness deadline bounds everything else.
-    case Outcome::connected: wait += c.stay_ms; break;
+    case Outcome::connected: return server_held_ms + c.stay_ms;
     case Outcome::failed:
-      if (s.reachability == Reachability::filtered) wait += c.tcp_connect_timeout_ms;
+      if (s.reachability == Reachability::filtered) return c.tcp_connect_timeout_ms;
       // FreeRDP's own activation timeout (no error set): the run ends when it expires, whatever
-      // delay the server still had in mind.
-      if (e.freerdp_error == "ERRBASE_SUCCESS") wait = c.activation_timeout_ms;
-      break;
-    default: break;
+      // the server still held back.
+      if (e.freerdp_error == "ERRBASE_SUCCESS") return std::max(server_held_ms, c.activation_timeout_ms);
+      return server_held_ms;
+    default: return server_held_ms;
   }
-  return wait;
 }
 
 }  // namespace rdpfault::scenario

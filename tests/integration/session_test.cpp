@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/fault_script.hpp"
 #include "../support/server_fixture.hpp"
 
 namespace rdpfault {
@@ -75,10 +76,9 @@ TEST(Session, FiftyParallelConnectionsAllReachTheActiveSession) {
 
 struct StallCase {
   const char* name;
-  std::optional<Phase> stall_in;
-  std::optional<std::size_t> tls_budget;
+  const char* fault;  ///< A --fault spec.
   Phase expected_phase;
-  std::string expected_behaviour;
+  std::string expected_fault;  ///< Text of the trace's `fault` event.
 };
 
 void PrintTo(const StallCase& c, std::ostream* os) { *os << c.name; }
@@ -87,8 +87,7 @@ class DriverDeadline : public ::testing::TestWithParam<StallCase> {};
 
 TEST_P(DriverDeadline, ReturnsTimedOutInThePhaseItHung) {
   fakeserver::ServerConfig cfg;
-  cfg.behaviour.stall_in = GetParam().stall_in;
-  cfg.behaviour.tls_write_budget = GetParam().tls_budget;
+  cfg.faults = test::parse_specs({GetParam().fault});
   RunningServer s(cfg);
   auto req = s.request();
   req.timeout_ms = 2000;
@@ -100,21 +99,21 @@ TEST_P(DriverDeadline, ReturnsTimedOutInThePhaseItHung) {
   EXPECT_EQ(r.tcp_connections, 1);
   EXPECT_LT(took, std::chrono::milliseconds(req.timeout_ms + 3000));
   EXPECT_GE(took, std::chrono::milliseconds(req.timeout_ms - 100));
-  auto behaviour = s.events_named("behaviour");
-  ASSERT_EQ(behaviour.size(), 1u);
-  EXPECT_NE(behaviour[0].find(GetParam().expected_behaviour), std::string::npos) << behaviour[0];
+  auto fired = s.events_named("fault");
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_NE(fired[0].find(GetParam().expected_fault), std::string::npos) << fired[0];
   // The server sees the client leave once the driver cancels.
   EXPECT_TRUE(s.wait_for_event("closed", 1, std::chrono::seconds(5)));
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Stalls, DriverDeadline,
-    ::testing::Values(StallCase{"silent_after_accept", Phase::connection_initiation, std::nullopt,
-                                Phase::connection_initiation, "stops answering"},
-                      StallCase{"answers_x224_then_stalls", Phase::security_upgrade, std::nullopt,
-                                Phase::security_upgrade, "never starts TLS"},
-                      StallCase{"stalls_mid_tls_handshake", std::nullopt, std::size_t{40}, Phase::security_upgrade,
-                                "tls output cut after 40 bytes"}),
+    ::testing::Values(StallCase{"silent_after_accept", "stall:phase=connection_initiation", Phase::connection_initiation,
+                                "\"kind\":\"stall\""},
+                      StallCase{"answers_x224_then_stalls", "stall:phase=security_upgrade", Phase::security_upgrade,
+                                "\"phase\":\"security_upgrade\""},
+                      StallCase{"stalls_mid_tls_handshake", "stall:direction=to_client,during=security_upgrade,after_bytes=40",
+                                Phase::security_upgrade, "stopped delivering after 40 bytes"}),
     [](const auto& p) { return std::string(p.param.name); });
 
 }  // namespace

@@ -27,85 +27,68 @@ DecodeError unexpected(std::string_view pdu, Phase phase, std::string what) {
 
 }  // namespace
 
-Acceptor::Acceptor(AcceptorConfig config, EventSink& sink)
-    : config_(std::move(config)), sink_(sink), fired_(config_.faults.size(), false) {}
+Acceptor::Acceptor(AcceptorConfig config, EventSink& sink, faults::ConnectionFaults* faults)
+    : config_(std::move(config)), sink_(sink), faults_(faults) {}
 
-void Acceptor::start() { sink_.event("phase", {{"phase", to_string(phase_)}}); }
+StepResult Acceptor::start() {
+  StepResult r;
+  r.steps.push_back(Enter{phase_});
+  return r;
+}
 
-void Acceptor::enter(Phase p) {
-  if (p == phase_ || halted_) return;  // After a fault the connection stays where it broke.
+void Acceptor::enter(StepResult& r, Phase p) {
+  if (p == phase_ || halted_) return;  // After a fault ends it, the connection stays where it broke.
   phase_ = p;
-  sink_.event("phase", {{"phase", to_string(p)}});
+  r.steps.push_back(Enter{p});
 }
 
 void Acceptor::send(StepResult& r, Bytes frame, std::string_view name) {
-  if (halted_ || !apply_fault(r)) return;
-  sink_.event("pdu_out", {{"pdu", name}, {"size", frame.size()}});
-  auto& dst = r.later.empty() ? r.out : r.later.back().bytes;
-  dst.insert(dst.end(), frame.begin(), frame.end());
+  if (halted_) return;
+  if (faults_ && std::find(spoken_.begin(), spoken_.end(), phase_) == spoken_.end()) {
+    spoken_.push_back(phase_);
+    for (const auto& due : faults_->take(faults::Hook::server_pdu, phase_)) apply(r, due);
+    if (halted_) return;
+  }
+  r.steps.push_back(Emit{name, std::move(frame)});
 }
 
-bool Acceptor::apply_fault(StepResult& r) {
-  using scenario::FaultAction;
-  for (std::size_t i = 0; i < config_.faults.size(); ++i) {
-    const auto& f = config_.faults[i];
-    if (fired_[i] || f.phase != phase_ || f.phase == Phase::security_upgrade || f.phase == Phase::credssp ||
-        f.phase == Phase::active) {
-      continue;
-    }
-    fired_[i] = true;
-    nlohmann::json ev = {{"what", std::string(scenario::to_string(f.action))}, {"phase", to_string(phase_)}};
-    auto stop = [&](Directive d, std::string reason) {
-      r.directive = d;
-      r.reason = std::move(reason);
-      halted_ = true;
-      finished_ = true;
-      return false;
-    };
-    auto out = [&](const Bytes& b, std::string_view name) {
-      sink_.event("pdu_out", {{"pdu", name}, {"size", b.size()}});
-      auto& dst = r.later.empty() ? r.out : r.later.back().bytes;
-      dst.insert(dst.end(), b.begin(), b.end());
-    };
-    switch (f.action) {
-      case FaultAction::tls_alert:
-        return true;  // credssp only; the session sends it.
-      case FaultAction::delay:
-        ev["delay_ms"] = f.delay_ms;
-        sink_.event("fault", std::move(ev));
-        r.later.push_back({f.delay_ms, {}});
-        return true;
-      case FaultAction::close:
-        sink_.event("fault", std::move(ev));
-        return stop(Directive::close, "fault: close in " + std::string(to_string(phase_)));
-      case FaultAction::reset:
-        sink_.event("fault", std::move(ev));
-        return stop(Directive::reset, "fault: reset in " + std::string(to_string(phase_)));
-      case FaultAction::stall:
-        sink_.event("fault", std::move(ev));
-        return stop(Directive::stall, "fault: stall in " + std::string(to_string(phase_)));
-      case FaultAction::error_info:
-        ev["error_info"] = f.error_info;
-        sink_.event("fault", std::move(ev));
-        out(server_disconnect_bytes(f.error_info), "set error info + disconnect provider ultimatum");
-        return stop(Directive::close, "fault: error info " + std::to_string(f.error_info));
-      case FaultAction::ultimatum:
-        sink_.event("fault", std::move(ev));
-        out(pdu::encode_disconnect_provider_ultimatum(1), "mcs disconnect provider ultimatum");
-        return stop(Directive::close, "fault: disconnect provider ultimatum");
-      case FaultAction::license_error: {
-        ev["license_error"] = f.license_error;
-        ev["license_state"] = f.license_state;
-        sink_.event("fault", std::move(ev));
-        pdu::LicenseErrorMessage m;
-        m.error_code = f.license_error;
-        m.state_transition = f.license_state;
-        out(pdu::encode_send_data_indication(1002, config_.io_channel, m.encode()), "license error alert");
-        return stop(Directive::close, "fault: license error " + std::to_string(f.license_error));
+void Acceptor::apply(StepResult& r, const faults::Due& due) {
+  r.steps.push_back(Fire{due});
+  for (auto& action : due.fault->unit->actions()) {
+    if (const auto* e = std::get_if<faults::SendErrorInfo>(&action)) {
+      r.steps.push_back(Emit{"set error info + disconnect provider ultimatum", server_disconnect_bytes(e->code)});
+    } else if (std::holds_alternative<faults::SendUltimatum>(action)) {
+      r.steps.push_back(Emit{"mcs disconnect provider ultimatum", pdu::encode_disconnect_provider_ultimatum(1)});
+    } else if (const auto* l = std::get_if<faults::SendLicenseError>(&action)) {
+      pdu::LicenseErrorMessage m;
+      m.error_code = l->code;
+      m.state_transition = l->state;
+      r.steps.push_back(Emit{"license error alert", pdu::encode_send_data_indication(1002, config_.io_channel, m.encode())});
+    } else {
+      const bool end = faults::is_terminal(action);
+      r.steps.push_back(action);
+      if (end) {
+        halted_ = true;
+        finished_ = true;
+        return;
       }
     }
   }
-  return true;
+}
+
+StepResult Acceptor::at_hook(faults::Hook hook) {
+  StepResult r;
+  if (!faults_ || halted_) return r;
+  for (const auto& due : faults_->take(hook, phase_)) apply(r, due);
+  return r;
+}
+
+StepResult Acceptor::fire(const faults::Due& due) {
+  StepResult r;
+  if (halted_) return r;
+  if (faults_) faults_->fired(due.index);
+  apply(r, due);
+  return r;
 }
 
 Bytes Acceptor::server_disconnect_bytes(std::uint32_t error_info) const {
@@ -121,11 +104,16 @@ Bytes Acceptor::server_disconnect_bytes(std::uint32_t error_info) const {
   return b;
 }
 
-Bytes Acceptor::server_disconnect(std::uint32_t error_info) {
+StepResult Acceptor::server_disconnect(std::uint32_t error_info, std::string reason) {
+  StepResult r;
+  if (halted_) return r;
+  r.steps.push_back(Emit{error_info ? "set error info + disconnect provider ultimatum" : "mcs disconnect provider ultimatum",
+                         server_disconnect_bytes(error_info)});
+  r.directive = Directive::close;
+  r.reason = std::move(reason);
+  halted_ = true;
   finished_ = true;
-  if (error_info != 0) sink_.event("pdu_out", {{"pdu", "set error info"}, {"error_info", error_info}});
-  sink_.event("pdu_out", {{"pdu", "mcs disconnect provider ultimatum"}});
-  return server_disconnect_bytes(error_info);
+  return r;
 }
 
 void Acceptor::send_share(StepResult& r, const Bytes& payload, std::string_view name) {
@@ -140,7 +128,6 @@ DecodeResult<StepResult> Acceptor::step(ByteView frame) {
     e.reason = "data after the connection was finished";
     return e;
   }
-  halted_ = false;
   auto r = [&]() -> DecodeResult<StepResult> {
     // Fast-path input ([MS-RDPBCGR 2.2.8.1.2]): only meaningful once active; ignored then.
     if (!frame.empty() && (frame[0] & 0x03) == 0) {
@@ -231,21 +218,26 @@ DecodeResult<StepResult> Acceptor::on_connection_request(ByteView frame) {
   send(r, cc.encode(), "x224 connection confirm");
   if (halted_) return r;
   if (selected_ == pdu::Protocols::rdp) {
-    enter(Phase::basic_settings_exchange);
+    enter(r, Phase::basic_settings_exchange);
   } else {
-    enter(Phase::security_upgrade);
+    enter(r, Phase::security_upgrade);
     r.directive = Directive::start_tls;
   }
   return r;
 }
 
-void Acceptor::security_upgraded() {
-  if (phase_ != Phase::security_upgrade) return;
-  enter(selected_ == pdu::Protocols::hybrid ? Phase::credssp : Phase::basic_settings_exchange);
+StepResult Acceptor::security_upgraded() {
+  StepResult r;
+  if (phase_ == Phase::security_upgrade) {
+    enter(r, selected_ == pdu::Protocols::hybrid ? Phase::credssp : Phase::basic_settings_exchange);
+  }
+  return r;
 }
 
-void Acceptor::credssp_completed() {
-  if (phase_ == Phase::credssp) enter(Phase::basic_settings_exchange);
+StepResult Acceptor::credssp_completed() {
+  StepResult r;
+  if (phase_ == Phase::credssp) enter(r, Phase::basic_settings_exchange);
+  return r;
 }
 
 DecodeResult<StepResult> Acceptor::on_connect_initial(ByteView frame) {
@@ -284,7 +276,7 @@ DecodeResult<StepResult> Acceptor::on_connect_initial(ByteView frame) {
   resp.channel_ids = channel_ids_;
   StepResult r;
   send(r, resp.encode(), pdu::McsConnectResponse::kName);
-  enter(Phase::channel_connection);
+  enter(r, Phase::channel_connection);
   return r;
 }
 
@@ -335,7 +327,7 @@ DecodeResult<StepResult> Acceptor::on_domain_pdu(ByteView frame) {
       cjc.channel_id = j->channel_id;
       send(r, cjc.encode(), pdu::ChannelJoinConfirm::kName);
       if (known) joined_.push_back(j->channel_id);
-      if (joined_.size() == channel_ids_.size() + 2) enter(Phase::secure_settings_exchange);
+      if (joined_.size() == channel_ids_.size() + 2) enter(r, Phase::secure_settings_exchange);
       return r;
     }
     case pdu::DomainPdu::send_data_request:
@@ -370,28 +362,28 @@ DecodeResult<StepResult> Acceptor::on_send_data(ByteView frame) {
 DecodeResult<StepResult> Acceptor::on_client_info(ByteView payload) {
   auto info = pdu::ClientInfo::decode(payload);
   if (!info) return info.error();
-  enter(Phase::secure_settings_exchange);
+  StepResult r;
+  enter(r, Phase::secure_settings_exchange);
   sink_.event("pdu_in", {{"pdu", pdu::ClientInfo::kName}, {"size", payload.size()}});
   sink_.event("client_info", {{"user", info->user_name},
                               {"domain", info->domain},
                               {"password_present", info->password_present},
                               {"flags", info->flags}});
-  StepResult r;
-  enter(Phase::licensing);
+  enter(r, Phase::licensing);
   if (config_.admit_logon) {
     if (auto refused = config_.admit_logon(info->user_name)) {
       sink_.event("logon", {{"user", info->user_name}, {"result", "refused"}, {"error_info", *refused}});
-      auto b = server_disconnect(*refused);
-      r.out.insert(r.out.end(), b.begin(), b.end());
-      r.directive = Directive::close;
-      r.reason = "logon refused with error info " + std::to_string(*refused);
+      auto end = server_disconnect(*refused, "logon refused with error info " + std::to_string(*refused));
+      for (auto& st : end.steps) r.steps.push_back(std::move(st));
+      r.directive = end.directive;
+      r.reason = std::move(end.reason);
       return r;
     }
     sink_.event("logon", {{"user", info->user_name}, {"result", "admitted"}});
   }
   send_share(r, pdu::LicenseErrorMessage{}.encode(), "license error alert (valid client)");
   if (halted_) return r;
-  enter(Phase::capabilities_exchange);
+  enter(r, Phase::capabilities_exchange);
   pdu::DemandActive da;
   da.share_id = share_id_;
   da.desktop_width = client_.core->desktop_width;
@@ -421,7 +413,7 @@ DecodeResult<StepResult> Acceptor::on_share_control(ByteView payload) {
         e.reason = "does not echo the Demand Active shareId";
         return e;
       }
-      enter(Phase::finalization);
+      enter(r, Phase::finalization);
       continue;
     }
     if (p.pdu_type != pdu::PduType::data) {
@@ -452,7 +444,7 @@ DecodeResult<StepResult> Acceptor::on_share_control(ByteView payload) {
       case pdu::PduType2::font_list:
         send_share(r, pdu::encode_data_pdu(pdu::PduType2::font_map, pdu::font_map_body(), share_id_, 1002), "font map");
         if (phase_ != Phase::active) {
-          enter(Phase::active);
+          enter(r, Phase::active);
           if (config_.paint) paint(r);
         }
         break;

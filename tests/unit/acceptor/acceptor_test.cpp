@@ -16,21 +16,28 @@ class RecordingSink final : public EventSink {
  public:
   void event(std::string_view kind, nlohmann::json data) override { events.push_back({std::string(kind), std::move(data)}); }
   std::vector<std::pair<std::string, nlohmann::json>> events;
-  std::vector<std::string> phases() const {
-    std::vector<std::string> out;
-    for (const auto& [k, d] : events) {
-      if (k == "phase") out.push_back(d["phase"]);
+};
+
+/// The phases entered and the PDUs emitted by a sequence of step results, as the session traces them.
+struct Steps {
+  std::vector<std::string> phases;
+  std::vector<std::string> sent;
+  void add(const StepResult& r) {
+    for (const auto& s : r.steps) {
+      if (const auto* e = std::get_if<Enter>(&s)) phases.emplace_back(to_string(e->phase));
+      if (const auto* m = std::get_if<Emit>(&s)) sent.emplace_back(m->name);
     }
-    return out;
-  }
-  std::vector<std::string> sent() const {
-    std::vector<std::string> out;
-    for (const auto& [k, d] : events) {
-      if (k == "pdu_out") out.push_back(d["pdu"]);
-    }
-    return out;
   }
 };
+
+/// The bytes a step result writes, in order.
+pdu::Bytes out(const StepResult& r) {
+  pdu::Bytes b;
+  for (const auto& s : r.steps) {
+    if (const auto* m = std::get_if<Emit>(&s)) b.insert(b.end(), m->bytes.begin(), m->bytes.end());
+  }
+  return b;
+}
 
 /// Splits concatenated TPKT frames.
 std::vector<pdu::Bytes> frames(const pdu::Bytes& out) {
@@ -56,48 +63,55 @@ TEST(Acceptor, WholeTlsSequenceReachesActiveAndPaints) {
   RecordingSink sink;
   Acceptor a(AcceptorConfig{}, sink);
   ClientFrames c;
-  a.start();
+  Steps steps;
+  steps.add(a.start());
   auto r = step_ok(a, c.connection_request());
+  steps.add(r);
   EXPECT_EQ(r.directive, Directive::start_tls);
-  EXPECT_EQ(pdu::ConnectionConfirm::decode(r.out)->selected_protocol, pdu::Protocols::ssl);
+  EXPECT_EQ(pdu::ConnectionConfirm::decode(out(r))->selected_protocol, pdu::Protocols::ssl);
   EXPECT_EQ(a.phase(), Phase::security_upgrade);
-  a.security_upgraded();
+  steps.add(a.security_upgraded());
   EXPECT_EQ(a.phase(), Phase::basic_settings_exchange);
 
-  r = step_ok(a, c.connect_initial());
-  EXPECT_EQ(frames(r.out).size(), 1u);
+  auto step = [&](const pdu::Bytes& frame) {
+    auto res = step_ok(a, frame);
+    steps.add(res);
+    return res;
+  };
+  r = step(c.connect_initial());
+  EXPECT_EQ(frames(out(r)).size(), 1u);
   EXPECT_EQ(a.phase(), Phase::channel_connection);
-  EXPECT_TRUE(step_ok(a, pdu::encode_erect_domain_request()).out.empty());
-  r = step_ok(a, pdu::encode_attach_user_request());
-  EXPECT_TRUE(test::bytes_equal(r.out, hex("03 00 00 0b 02 f0 80 2e 00 00 06")));
+  EXPECT_TRUE(out(step(pdu::encode_erect_domain_request())).empty());
+  r = step(pdu::encode_attach_user_request());
+  EXPECT_TRUE(test::bytes_equal(out(r), hex("03 00 00 0b 02 f0 80 2e 00 00 06")));
   for (auto ch : c.joins()) {
-    r = step_ok(a, c.join(ch));
-    ASSERT_EQ(r.out.size(), 15u);
-    EXPECT_EQ(r.out[7], 0x3e);
-    EXPECT_EQ(r.out[8], 0x00) << "join of channel " << ch << " must succeed";
+    const auto o = out(step(c.join(ch)));
+    ASSERT_EQ(o.size(), 15u);
+    EXPECT_EQ(o[7], 0x3e);
+    EXPECT_EQ(o[8], 0x00) << "join of channel " << ch << " must succeed";
   }
   EXPECT_EQ(a.phase(), Phase::secure_settings_exchange);
 
-  r = step_ok(a, c.client_info());
-  EXPECT_EQ(frames(r.out).size(), 2u);  // license valid client + demand active
+  r = step(c.client_info());
+  EXPECT_EQ(frames(out(r)).size(), 2u);  // license valid client + demand active
   EXPECT_EQ(a.phase(), Phase::capabilities_exchange);
-  step_ok(a, c.confirm_active());
+  step(c.confirm_active());
   EXPECT_EQ(a.phase(), Phase::finalization);
-  EXPECT_TRUE(step_ok(a, c.synchronize()).out.empty());
-  EXPECT_TRUE(step_ok(a, c.cooperate()).out.empty());
-  r = step_ok(a, c.request_control());
-  EXPECT_EQ(frames(r.out).size(), 3u);  // synchronize, cooperate, granted: before the font list
-  r = step_ok(a, c.font_list());
+  EXPECT_TRUE(out(step(c.synchronize())).empty());
+  EXPECT_TRUE(out(step(c.cooperate())).empty());
+  r = step(c.request_control());
+  EXPECT_EQ(frames(out(r)).size(), 3u);  // synchronize, cooperate, granted: before the font list
+  r = step(c.font_list());
   EXPECT_EQ(a.phase(), Phase::active);
-  EXPECT_GE(frames(r.out).size(), 2u);  // font map + bitmap updates
+  EXPECT_GE(frames(out(r)).size(), 2u);  // font map + bitmap updates
 
-  r = step_ok(a, pdu::encode_disconnect_provider_ultimatum(3));
+  r = step(pdu::encode_disconnect_provider_ultimatum(3));
   EXPECT_EQ(r.directive, Directive::close);
 
-  EXPECT_EQ(sink.phases(), (std::vector<std::string>{"connection_initiation", "security_upgrade", "basic_settings_exchange",
-                                                     "channel_connection", "secure_settings_exchange", "licensing",
-                                                     "capabilities_exchange", "finalization", "active"}));
-  auto sent = sink.sent();
+  EXPECT_EQ(steps.phases, (std::vector<std::string>{"connection_initiation", "security_upgrade", "basic_settings_exchange",
+                                                    "channel_connection", "secure_settings_exchange", "licensing",
+                                                    "capabilities_exchange", "finalization", "active"}));
+  const auto& sent = steps.sent;
   EXPECT_NE(std::find(sent.begin(), sent.end(), "bitmap update"), sent.end());
   // The trace carries the user, never a password.
   for (const auto& [k, d] : sink.events) {
@@ -136,7 +150,7 @@ TEST(Acceptor, NegotiationPolicy) {
     cr.requested_protocols = k.requested;
     auto r = a.step(cr.encode());
     ASSERT_TRUE(r);
-    auto cc = pdu::ConnectionConfirm::decode(r->out);
+    auto cc = pdu::ConnectionConfirm::decode(out(*r));
     ASSERT_TRUE(cc) << cc.error().message();
     EXPECT_EQ(cc->kind, k.kind) << "rdp=" << k.rdp << " tls=" << k.tls << " requested=" << k.requested;
     EXPECT_EQ(k.kind == K::failure ? cc->failure.value : cc->selected_protocol, k.value);
@@ -201,7 +215,7 @@ TEST(Acceptor, UnknownChannelJoinIsRefusedNotFatal) {
   ASSERT_TRUE(a.step(pdu::encode_attach_user_request()));
   auto r = a.step(c.join(1999));
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->out[8], 3) << "rt-no-such-channel";
+  EXPECT_EQ(out(*r)[8], 3) << "rt-no-such-channel";
 }
 
 }  // namespace

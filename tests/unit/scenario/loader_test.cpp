@@ -65,8 +65,8 @@ phase = "licensing"
 max_sessions = 1
 held_sessions = 1
 [[server.faults]]
+kind = "delay"
 phase = "licensing"
-action = "delay"
 delay_ms = 2500
 
 [client]
@@ -99,8 +99,10 @@ TEST(Loader, ValidFileLoadsEveryField) {
   EXPECT_EQ(s.phase, Phase::licensing);
   EXPECT_EQ(s.server.max_sessions, 1);
   ASSERT_EQ(s.server.faults.size(), 1u);
-  EXPECT_EQ(s.server.faults[0].action, FaultAction::delay);
-  EXPECT_EQ(s.server.faults[0].delay_ms, 2500);
+  EXPECT_EQ(s.server.faults[0].name(), "delay");
+  EXPECT_EQ(s.server.faults[0].where.hook, faults::Hook::server_pdu);
+  EXPECT_EQ(s.server.faults[0].where.phase, Phase::licensing);
+  EXPECT_EQ(s.server.faults[0].describe()["delay_ms"], 2500);
   EXPECT_EQ(s.client.security, std::vector<SecurityProtocol>{SecurityProtocol::tls});
   EXPECT_EQ(s.expect.outcome, Outcome::failed);
   EXPECT_EQ(s.expect.error_info, 7u);
@@ -177,37 +179,37 @@ TEST(Catalog, DuplicateNamesAreReported) {
   EXPECT_NE(c.diagnostics[0].message.find("duplicate scenario name 'example'"), std::string::npos);
 }
 
-TEST(DeliberateWait, CountsDelaysTimeoutsAndStays) {
+TEST(DeliberateWait, CountsWhatTheServerHeldTimeoutsAndStays) {
   const auto r = parse_scenario(kValid, "example.toml");
   ASSERT_TRUE(r.scenario);
   const auto& s = *r.scenario;
-  // Broken: the delay fires in licensing, which the client reaches.
-  EXPECT_EQ(deliberate_wait_ms(s.server, s.client, s.expect), 2500);
+  // Broken: what the server's faults really held (from the trace) is the wait.
+  EXPECT_EQ(deliberate_wait_ms(s.server, s.client, s.expect, 2500), 2500);
+  // A fault that never fired (the fixed run of nla-slow-credssp turns NLA off) holds nothing.
+  EXPECT_EQ(deliberate_wait_ms(s.server, s.client, s.expect, 0), 0);
   ClientSpec c;
   c.timeout_ms = 7000;
   Expectation hang;
   hang.outcome = Outcome::timed_out;
   hang.phase = Phase::connection_initiation;
-  EXPECT_EQ(deliberate_wait_ms(ServerSpec{}, c, hang), 7000);
+  EXPECT_EQ(deliberate_wait_ms(ServerSpec{}, c, hang, 12000), 7000);
   ServerSpec filtered;
   filtered.reachability = Reachability::filtered;
   Expectation fail;
   fail.outcome = Outcome::failed;
   fail.phase = Phase::tcp_connect;
   fail.freerdp_error = "ERRCONNECT_CONNECT_FAILED";
-  EXPECT_EQ(deliberate_wait_ms(filtered, c, fail), c.tcp_connect_timeout_ms);
-  // A 10 s delay against FreeRDP's 9 s activation timeout waits 9 s.
-  ServerSpec slow;
-  Fault delay;
-  delay.phase = Phase::licensing;
-  delay.action = FaultAction::delay;
-  delay.delay_ms = 10000;
-  slow.faults = {delay};
+  EXPECT_EQ(deliberate_wait_ms(filtered, c, fail, 0), c.tcp_connect_timeout_ms);
+  // A 10 s delay cut short by FreeRDP's 9 s activation timeout waits 9 s.
   Expectation gave_up;
   gave_up.outcome = Outcome::failed;
   gave_up.phase = Phase::licensing;
   gave_up.freerdp_error = "ERRBASE_SUCCESS";
-  EXPECT_EQ(deliberate_wait_ms(slow, c, gave_up), c.activation_timeout_ms);
+  EXPECT_EQ(deliberate_wait_ms(ServerSpec{}, c, gave_up, 8700), c.activation_timeout_ms);
+  // Connected: the held time plus the stay.
+  ClientSpec stays;
+  stays.stay_ms = 3000;
+  EXPECT_EQ(deliberate_wait_ms(ServerSpec{}, stays, Expectation{}, 400), 3400);
 }
 
 TEST(Accounts, EachStateMapsToTheNtstatusWindowsSends) {

@@ -4,6 +4,8 @@
 ///
 /// Many connections are served at once; a session's failure (protocol error, TLS failure,
 /// timeout) closes that session only, records why in the trace, and the server goes on.
+/// A connection with stream faults (network conditions) is served through a Link: the
+/// client's socket is pumped through the faults' chains to a socketpair the session speaks on.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -29,29 +31,19 @@ struct ServerCertificates {
   static std::shared_ptr<const ServerCertificates> generate_default();
 };
 
-/// How the server deviates from a healthy server. The catalog's fault system builds on this.
-struct Behaviour {
-  /// On entering this phase the server goes silent: it reads and discards what the client
-  /// sends, answers nothing, and keeps the connection open until the client leaves.
-  /// connection_initiation = a server that accepts and never answers the X.224 request;
-  /// security_upgrade = it answers the X.224 request, then never starts TLS.
-  std::optional<Phase> stall_in;
-  /// Bytes of TLS handshake output that reach the client; the rest is swallowed, so the
-  /// handshake stalls midway (a ServerHello cut short).
-  std::optional<std::size_t> tls_write_budget;
-};
-
 struct ServerConfig {
   std::string listen_address = "127.0.0.1";
   std::uint16_t port = 0;  ///< 0 picks a free port; see Server::port().
   acceptor::AcceptorConfig acceptor;
-  Behaviour behaviour;
   std::shared_ptr<const ServerCertificates> certificates;  ///< Null: generated at start.
   /// The server has no certificate: it cannot start TLS and says so (SSL_CERT_NOT_ON_SERVER).
   bool no_certificate = false;
-  /// Deviations from the healthy server (scenario vocabulary). The acceptor applies those at
-  /// its PDUs; the session those before the TLS handshake and in the active session.
-  std::vector<scenario::Fault> faults;
+  /// Deviations from the healthy server, in order (rdpfault::faults): the acceptor fires those
+  /// at the server's PDUs, the session those at the TLS handshake, the CredSSP reply and in
+  /// the active session; stream faults put a Link between the client and the session.
+  std::vector<faults::Fault> faults;
+  /// Seeds the stream faults' randomness (mixed with the connection number): a run replays.
+  std::uint64_t seed = 1;
   /// Logons beyond this many current sessions are refused with ERRINFO 0x7 (0 = no limit).
   int max_sessions = 0;
   /// A user's new logon ends the user's older session with ERRINFO 0x5.
@@ -75,7 +67,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Binds, listens and starts the I/O thread. Throws std::system_error if it cannot bind.
+  /// Binds, listens and starts the I/O thread. Throws std::system_error if it cannot bind
+  /// (port in use, bad address) and std::runtime_error if the certificate, the TLS context or
+  /// WinPR's SSPI cannot be set up.
   void start();
   /// Closes the listener and every session, then joins the I/O thread (bounded: 5 s).
   void stop();

@@ -2,13 +2,15 @@
 /// The scenario runner: break -> expect the symptom -> fix -> expect the result after the fix.
 ///
 /// For each run it builds the world the scenario describes (fake server with its faults and
-/// certificate, closed or filtered ports, a port forwarder, a second server behind a stale
-/// name, clients that hold sessions), runs the FreeRDP driver against it, and compares what the
-/// client reports with the expectation field by field. Everything binds loopback addresses
+/// certificate, a proxy on the path when the network conditions sit there, closed or filtered
+/// ports, a port forwarder, a second server behind a stale name, clients that hold sessions),
+/// runs the FreeRDP driver against it, and compares what the client reports with the
+/// expectation field by field. Everything binds loopback addresses
 /// only and every wait is bounded by the scenario's deadlines.
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,7 @@ struct RunRecord {
 
 struct ScenarioOutcome {
   const scenario::Scenario* scenario = nullptr;
+  std::uint64_t seed = 0;  ///< Seeded every random choice of both runs.
   RunRecord broken;
   RunRecord fixed;
   double wall_ms = 0;
@@ -48,6 +51,8 @@ struct ScenarioOutcome {
 struct RunnerOptions {
   std::string driver_path;  ///< Empty: the default lookup of client::run_driver.
   int jobs = 1;
+  /// Seeds every scenario's faults (replays a run); unset: the scenario's own seed, else a random one.
+  std::optional<std::uint64_t> seed;
   std::function<void(const scenario::Scenario&)> on_start;  ///< From worker threads, serialised.
   std::function<void(const ScenarioOutcome&)> on_done;      ///< From worker threads, serialised.
 };
@@ -56,9 +61,12 @@ struct RunnerOptions {
 /// compared; outcome and phase always are.
 std::vector<Mismatch> compare(const scenario::Expectation& expect, const ConnectResult& observed);
 
-/// Runs one configuration once.
+/// Runs one configuration once, its faults seeded with `seed`.
 RunRecord run_once(const scenario::ServerSpec& server, const scenario::ClientSpec& client,
-                   const scenario::Expectation& expect, const RunnerOptions& options);
+                   const scenario::Expectation& expect, const RunnerOptions& options, std::uint64_t seed = 1);
+
+/// A fresh seed (below 2^63, so a scenario file can hold it).
+std::uint64_t random_seed();
 
 /// Broken run, then fixed run.
 ScenarioOutcome run_scenario(const scenario::Scenario& s, const RunnerOptions& options);
@@ -74,7 +82,7 @@ class Environment {
   /// `port` 0 picks one. Throws std::runtime_error when something cannot be set up.
   Environment(const scenario::ServerSpec& server, const scenario::ClientSpec& client,
               std::shared_ptr<fakeserver::TraceSink> trace, std::uint16_t port = 0,
-              std::string listen_address = "127.0.0.1");
+              std::string listen_address = "127.0.0.1", std::uint64_t seed = 1);
   ~Environment();
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "rdpfault/faults/fault.hpp"
 #include "rdpfault/scenario/connect.hpp"
 #include "rdpfault/scenario/phase.hpp"
 
@@ -27,35 +28,6 @@ enum class Reachability {
 
 /// The certificate the server presents.
 enum class CertificateKind { valid, expired, not_yet_valid, self_signed, unknown_ca, name_mismatch, none };
-
-enum class FaultAction {
-  close,         ///< FIN, nothing more.
-  reset,         ///< RST (SO_LINGER 0).
-  stall,         ///< Stop answering; read and discard until the client leaves.
-  delay,         ///< Wait delay_ms, then carry on.
-  error_info,    ///< Set Error Info PDU (error_info), MCS Disconnect Provider Ultimatum, close.
-  license_error, ///< Licensing Error Message (license_error, license_state), then close.
-  ultimatum,     ///< MCS Disconnect Provider Ultimatum (no error info), then close.
-  tls_alert,     ///< credssp only: a fatal TLS internal_error alert instead of the next TSRequest.
-};
-
-/// A deviation from the healthy server, at one point of the sequence.
-///
-/// It fires where the server would next speak in `phase`: before its first PDU of that phase
-/// (X.224 Connection Confirm, MCS Connect-Response, Attach User Confirm, the licensing PDU,
-/// Demand Active, Synchronize), before the TLS handshake for security_upgrade (or after
-/// tls_after_bytes of handshake output), and `after_ms` into the active session for active.
-struct Fault {
-  Phase phase = Phase::connection_initiation;
-  FaultAction action = FaultAction::close;
-  int delay_ms = 0;
-  std::uint32_t error_info = 0;
-  std::uint32_t license_error = 0;
-  std::uint32_t license_state = 1;  ///< ST_TOTAL_ABORT.
-  int after_ms = 0;                 ///< active only.
-  std::optional<std::size_t> tls_after_bytes;  ///< security_upgrade only.
-  int connections = 0;  ///< Fires on the first N connections only; 0 = every connection.
-};
 
 enum class TlsVersion { tls1_0, tls1_1, tls1_2, tls1_3 };
 
@@ -109,7 +81,13 @@ struct ServerSpec {
   /// The TSRequest version the server answers in (2-6). Below 5 the public key is bound with
   /// the "echo" method, from 5 on with the nonce hash; below 3 errorCode is not sent.
   int credssp_version = 6;
-  std::vector<Fault> faults;
+  /// Deviations, in file order ([[server.faults]]): each kind is a unit of rdpfault::faults,
+  /// parsed by the kind itself from its table.
+  std::vector<faults::Fault> faults;
+  /// Where the stream faults (network conditions) sit: in the server itself, or in an
+  /// rdpfault proxy on the path between the client and the server, which sees only the X.224
+  /// exchange and the TLS framing (its scopes must not need phases inside TLS).
+  enum class NetworkAt { server, proxy } network_at = NetworkAt::server;
 };
 
 /// How the client's host name resolves (the driver maps it; no system file is touched).
@@ -157,6 +135,9 @@ struct Expectation {
 
 struct Scenario {
   int schema = kSchemaVersion;
+  /// Seeds every random choice of the run's faults (jitter, slice sizes); a run's --seed
+  /// overrides it. Unset: the runner picks one and reports it.
+  std::optional<std::uint64_t> seed;
   std::string name;
   std::string summary;
   std::string cause;
@@ -204,13 +185,15 @@ Catalog load_catalog(const std::string& dir);
 
 std::string_view to_string(Reachability) noexcept;
 std::string_view to_string(CertificateKind) noexcept;
-std::string_view to_string(FaultAction) noexcept;
 std::string_view to_string(TlsVersion) noexcept;
 std::string_view to_string(Resolution) noexcept;
 std::string_view to_string(AccountState) noexcept;
 
-/// The deliberate waits a run contains (delays that fire, stays, timeouts the expectation
-/// says will expire), for the catalog benchmark.
-int deliberate_wait_ms(const ServerSpec&, const ClientSpec&, const Expectation&);
+/// The waits of a run the client causes or its expectation says will expire: the stay in a
+/// session, the timeouts it waits out (harness deadline, FreeRDP's TCP connect and
+/// activation timeouts). `server_held_ms` is what the server's faults really held the run
+/// (the trace's `held_ms`, delays and network conditions that fired); the result is the
+/// run's deliberate wait, for the catalog benchmark.
+int deliberate_wait_ms(const ServerSpec&, const ClientSpec&, const Expectation&, int server_held_ms);
 
 }  // namespace rdpfault::scenario

@@ -1,9 +1,17 @@
 #pragma once
 /// The server side of the RDP connection sequence as a state machine with no I/O.
 ///
-/// The session feeds it one complete frame at a time (see pdu::frame_size) and writes out
-/// whatever `step` returns. TLS is the session's job: when `step` answers
-/// Directive::start_tls the session runs the handshake and then calls `security_upgraded()`.
+/// The session feeds it one complete frame at a time (see pdu::frame_size) and carries out
+/// the steps `step` returns, in order: enter a phase (trace it), a fault fires (trace it),
+/// write a PDU (trace it when it leaves), or a fault's action (wait, close, stall). TLS is
+/// the session's job: when `step` answers Directive::start_tls the session runs the
+/// handshake and then calls `security_upgraded()`.
+///
+/// Faults at the server's PDUs: before the first PDU the server sends in a phase, every
+/// fault of the connection placed there (faults::Hook::server_pdu) fires in file order; its
+/// actions become steps, with the PDUs they send encoded here (Set Error Info, Disconnect
+/// Provider Ultimatum, Licensing Error). After an action that ends the connection nothing
+/// more is emitted.
 ///
 ///   connection_initiation  X.224 CR            -> CC (RDP_NEG_RSP / RDP_NEG_FAILURE)
 ///   security_upgrade       (TLS, by the session)
@@ -15,6 +23,8 @@
 ///   finalization           Sync, Cooperate, RequestControl -> Sync, Cooperate, Granted;
 ///                          Font List -> Font Map
 ///   active                 -> a bitmap update; input is read and ignored; refresh rect repaints
+///   (credssp, between security_upgrade and basic_settings_exchange, is the session's: it
+///   needs WinPR; the acceptor is told when it is done)
 ///
 /// Invariant: nothing here does I/O, reads a clock, or includes Asio or OpenSSL.
 #include <cstdint>
@@ -22,14 +32,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "rdpfault/faults/connection.hpp"
 #include "rdpfault/pdu/cursor.hpp"
 #include "rdpfault/pdu/mcs.hpp"
 #include "rdpfault/scenario/phase.hpp"
-#include "rdpfault/scenario/scenario.hpp"
 
 namespace rdpfault::acceptor {
 
@@ -37,8 +48,9 @@ namespace rdpfault::acceptor {
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  /// `kind` is one of: phase, pdu_in, pdu_out, x224_request, negotiation, client_data,
-  /// client_info, note. `data` never contains a password.
+  /// `kind` is one of: pdu_in, x224_request, negotiation, client_data, client_info, logon.
+  /// (Phases, faults and pdu_out are steps: the session traces them when they happen.)
+  /// `data` never contains a password.
   virtual void event(std::string_view kind, nlohmann::json data) = 0;
 };
 
@@ -51,7 +63,7 @@ class NullSink final : public EventSink {
 struct AcceptorConfig {
   bool allow_rdp = true;   ///< Standard RDP Security, with encryption level NONE (FreeRDP accepts this).
   bool allow_tls = true;   ///< PROTOCOL_SSL.
-  bool allow_nla = false;  ///< PROTOCOL_HYBRID (CredSSP); not implemented yet.
+  bool allow_nla = false;  ///< PROTOCOL_HYBRID (CredSSP, run by the session).
   std::uint8_t neg_rsp_flags = 0x01;  ///< EXTENDED_CLIENT_DATA_SUPPORTED.
   std::uint16_t user_id = 1007;
   std::uint16_t io_channel = 1003;
@@ -64,38 +76,44 @@ struct AcceptorConfig {
   std::optional<std::uint32_t> force_failure;
   /// Selects this protocol (pdu::Protocols), whatever the client offered.
   std::optional<std::uint32_t> force_selected;
-  /// Faults at the server's PDUs (see scenario::Fault). The acceptor acts on those of the
-  /// phases it speaks in; security_upgrade and active faults belong to the session.
-  std::vector<scenario::Fault> faults;
   /// Asked when a client logs on (Client Info); an ERRINFO code refuses the logon with a
   /// Set Error Info PDU and a disconnect. Null: every logon is admitted.
   std::function<std::optional<std::uint32_t>(const std::string& user)> admit_logon;
 };
 
 enum class Directive {
-  none,       ///< Write `out` (if any) and read the next frame.
-  start_tls,  ///< Write `out`, then run the TLS server handshake, then call security_upgraded().
-  close,      ///< Write `out`, then close the connection (FIN); `reason` says why.
-  reset,      ///< Write `out`, then reset the connection (RST); `reason` says why.
-  stall,      ///< Write `out`, then answer nothing more: read and discard until the client leaves.
+  none,       ///< Carry out the steps and read the next frame.
+  start_tls,  ///< Carry out the steps, then run the TLS server handshake, then call security_upgraded().
+  close,      ///< Carry out the steps, then close the connection (FIN); `reason` says why.
 };
 
-/// Output that a delay fault holds back: wait `delay_ms`, then write `bytes`.
-struct DelayedOutput {
-  int delay_ms = 0;
+/// The server now waits in `phase` (the trace's `phase` event; a proxy-less link's scope).
+struct Enter {
+  Phase phase;
+};
+/// A fault fires here (the trace's `fault` event); its actions follow as further steps.
+struct Fire {
+  faults::Due due;
+};
+/// Bytes to write: one PDU (or what a fault sends), named for the trace's `pdu_out`.
+struct Emit {
+  std::string_view name;
   pdu::Bytes bytes;
 };
+/// One thing for the session to do. faults::Action carries Wait, Close, Stall, SendTlsAlert
+/// (the PDU-sending actions are already Emit steps).
+using Step = std::variant<Enter, Fire, Emit, faults::Action>;
 
 struct StepResult {
-  pdu::Bytes out;                    ///< Written first, at once.
-  std::vector<DelayedOutput> later;  ///< Then each of these, in order, after its delay.
+  std::vector<Step> steps;
   Directive directive = Directive::none;
   std::string reason;
 };
 
 class Acceptor {
  public:
-  Acceptor(AcceptorConfig config, EventSink& sink);
+  /// `faults` (may be null: no faults) must outlive the acceptor.
+  Acceptor(AcceptorConfig config, EventSink& sink, faults::ConnectionFaults* faults = nullptr);
 
   Phase phase() const noexcept { return phase_; }
   /// The protocol chosen in the X.224 exchange (pdu::Protocols), once chosen.
@@ -108,17 +126,23 @@ class Acceptor {
   /// The TLS handshake the last step asked for has completed. With PROTOCOL_HYBRID the
   /// acceptor is then in credssp, which the session runs (it needs WinPR), and reports with
   /// credssp_completed().
-  void security_upgraded();
+  StepResult security_upgraded();
   /// CredSSP authenticated the client: on to the MCS Connect-Initial.
-  void credssp_completed();
+  StepResult credssp_completed();
 
-  /// Called once when the connection begins (emits the first phase event).
-  void start();
+  /// Called once when the connection begins (the first phase).
+  StepResult start();
 
-  /// The server ends an active session on its own (idle timeout, replaced by another
-  /// logon, admin action): Set Error Info `error_info` (none when 0), then Disconnect Provider
-  /// Ultimatum. The acceptor is finished afterwards.
-  pdu::Bytes server_disconnect(std::uint32_t error_info);
+  /// The faults waiting at `hook` in the current phase (the session's own hooks: the TLS
+  /// handshake and the CredSSP reply), fired now, as steps.
+  StepResult at_hook(faults::Hook hook);
+  /// One fault fired by the session's clock (the active session's schedule), as steps.
+  StepResult fire(const faults::Due& due);
+
+  /// The server ends an active session on its own (replaced by another logon of the same
+  /// user): Set Error Info `error_info` (none when 0), then Disconnect Provider Ultimatum,
+  /// then close. The acceptor is finished afterwards.
+  StepResult server_disconnect(std::uint32_t error_info, std::string reason);
 
  private:
   pdu::DecodeResult<StepResult> on_connection_request(pdu::ByteView frame);
@@ -127,12 +151,12 @@ class Acceptor {
   pdu::DecodeResult<StepResult> on_send_data(pdu::ByteView frame);
   pdu::DecodeResult<StepResult> on_client_info(pdu::ByteView payload);
   pdu::DecodeResult<StepResult> on_share_control(pdu::ByteView payload);
-  void enter(Phase p);
+  void enter(StepResult& r, Phase p);
   void send(StepResult& r, pdu::Bytes frame, std::string_view name);
   void send_share(StepResult& r, const pdu::Bytes& payload, std::string_view name);
   void paint(StepResult& r);
-  /// Applies the first unfired fault of the current phase to `r`; false when output must stop.
-  bool apply_fault(StepResult& r);
+  /// Turns a due fault into steps (PDU-sending actions encoded here); halts on an end.
+  void apply(StepResult& r, const faults::Due& due);
   pdu::Bytes server_disconnect_bytes(std::uint32_t error_info) const;
 
   AcceptorConfig config_;
@@ -147,8 +171,9 @@ class Acceptor {
   std::uint32_t share_id_ = 0x000103EA;
   bool granted_ = false;
   bool finished_ = false;
-  std::vector<bool> fired_;  ///< Per config_.faults entry.
-  bool halted_ = false;      ///< A fault ended this step's output.
+  faults::ConnectionFaults* faults_ = nullptr;
+  std::vector<Phase> spoken_;  ///< Phases in which the server has sent a PDU (faults fire before the first).
+  bool halted_ = false;        ///< A fault ended the connection: nothing more is emitted.
 };
 
 }  // namespace rdpfault::acceptor
