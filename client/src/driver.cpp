@@ -443,12 +443,11 @@ int Driver::run() {
     const auto until = std::min(Clock::now() + std::chrono::milliseconds(req_.wait_for_paint_ms),
                                 start_ + std::chrono::milliseconds(req_.timeout_ms));
     while (!painted_ && Clock::now() < until) {
-      if (!pump_until(std::min(until, Clock::now() + std::chrono::milliseconds(100)))) {
-        disconnected = req_.stay_ms > 0;
-        break;
-      }
+      if (!pump_until(std::min(until, Clock::now() + std::chrono::milliseconds(100)))) break;
     }
-    if (!disconnected && req_.stay_ms > 0) disconnected = stay();
+    // A connection dropped while the first update was awaited is handled as one dropped in
+    // the stay: stay() sees it at once and reconnects when auto-reconnect is on.
+    if (req_.stay_ms > 0) disconnected = stay();
     if (disconnected) final_err = freerdp_get_last_error(instance_->context);
   }
   auto result = finish(ok, final_err, std::move(tls_error), disconnected);

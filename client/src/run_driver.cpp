@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -64,6 +65,98 @@ std::string tail_lines(const std::string& s, std::size_t n) {
   return s.substr(pos + 1);
 }
 
+/// fork + setns + exec: the driver inside another network namespace (posix_spawn cannot
+/// setns). The child is set up as the posix_spawn path sets it up: its own process group,
+/// stdin/stdout/stderr from the pipes, an empty signal mask, SIGPIPE, SIGTERM and SIGINT at
+/// their defaults. The namespace files are opened before the fork and only async-signal-safe
+/// calls run between fork and exec; a failure there comes back over a close-on-exec pipe,
+/// whose EOF means the exec happened (a bounded wait). Returns "" or why the driver did not start.
+std::string spawn_in_namespace(const std::string& driver, int in_fd, int out_fd, int err_fd,
+                               const RunOptions& options, pid_t& pid_out) {
+  auto open_ns = [](const std::string& path, int& fd) -> std::string {
+    if (path.empty()) return {};
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? "cannot open " + path + ": " + strerror(errno) : std::string();
+  };
+  int user_fd = -1, net_fd = -1;
+  std::string why = open_ns(options.userns_path, user_fd);
+  if (why.empty()) why = open_ns(options.netns_path, net_fd);
+  Pipe report;
+  if (why.empty() && !report.open()) why = std::string("pipe: ") + strerror(errno);
+  if (!why.empty()) {
+    if (user_fd >= 0) ::close(user_fd);
+    if (net_fd >= 0) ::close(net_fd);
+    return why;
+  }
+  char* argv[] = {const_cast<char*>(driver.c_str()), nullptr};
+  sigset_t none;
+  sigemptyset(&none);
+  enum : int { at_setpgid = 1, at_userns, at_netns, at_dup2, at_exec };
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    auto fail = [&](int stage) {
+      const int msg[2] = {stage, errno};
+      [[maybe_unused]] auto n = ::write(report.fd[1], msg, sizeof msg);
+      _exit(127);
+    };
+    if (::setpgid(0, 0) != 0) fail(at_setpgid);
+    if (user_fd >= 0 && ::setns(user_fd, CLONE_NEWUSER) != 0) fail(at_userns);
+    if (net_fd >= 0 && ::setns(net_fd, CLONE_NEWNET) != 0) fail(at_netns);
+    const int from[3] = {in_fd, out_fd, err_fd};
+    for (int to = 0; to < 3; ++to) {
+      if (from[to] == to) {
+        ::fcntl(to, F_SETFD, 0);  // dup2 onto itself would keep FD_CLOEXEC.
+      } else if (::dup2(from[to], to) < 0) {
+        fail(at_dup2);
+      }
+    }
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig : {SIGPIPE, SIGTERM, SIGINT}) ::sigaction(sig, &dfl, nullptr);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execve(driver.c_str(), argv, environ);
+    fail(at_exec);
+  }
+  const int fork_errno = errno;
+  if (user_fd >= 0) ::close(user_fd);
+  if (net_fd >= 0) ::close(net_fd);
+  report.close_write();
+  if (pid < 0) return std::string("fork: ") + strerror(fork_errno);
+
+  int msg[2] = {0, 0};
+  std::size_t got = 0;
+  bool timed_out = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{report.fd[0], POLLIN, 0};
+    const int rc = ::poll(&p, 1, static_cast<int>(left) + 1);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc <= 0) continue;
+    const ssize_t n = ::read(report.fd[0], reinterpret_cast<char*>(msg) + got, sizeof msg - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF: exec succeeded (or the child died before it could say).
+    got += static_cast<std::size_t>(n);
+    if (got == sizeof msg) break;
+  }
+  if (!timed_out && got == 0) {
+    pid_out = pid;
+    return {};
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) return "the child neither ran the driver nor failed within 10 s";
+  static constexpr const char* stages[] = {"?", "setpgid", "setns(CLONE_NEWUSER)", "setns(CLONE_NEWNET)", "dup2", "execve"};
+  const char* stage = msg[0] >= at_setpgid && msg[0] <= at_exec ? stages[msg[0]] : "?";
+  return std::string(stage) + ": " + strerror(msg[1]);
+}
+
 }  // namespace
 
 ConnectResult run_driver(const ConnectRequest& request, const RunOptions& options) {
@@ -72,29 +165,34 @@ ConnectResult run_driver(const ConnectRequest& request, const RunOptions& option
   Pipe in, out, err;
   if (!in.open() || !out.open() || !err.open()) return crashed(std::string("pipe: ") + strerror(errno));
 
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in.fd[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out.fd[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err.fd[1], 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGINT);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  char* argv[] = {const_cast<char*>(driver.c_str()), nullptr};
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, driver.c_str(), &fa, &attr, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return crashed("cannot start " + driver + ": " + strerror(rc));
+  if (!options.netns_path.empty() || !options.userns_path.empty()) {
+    const std::string why = spawn_in_namespace(driver, in.fd[0], out.fd[1], err.fd[1], options, pid);
+    if (!why.empty()) return crashed("cannot start " + driver + " inside " + options.netns_path + ": " + why);
+  } else {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in.fd[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out.fd[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err.fd[1], 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&attr, 0);
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGINT);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    char* argv[] = {const_cast<char*>(driver.c_str()), nullptr};
+    int rc = posix_spawn(&pid, driver.c_str(), &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) return crashed("cannot start " + driver + ": " + strerror(rc));
+  }
   in.close_read();
   out.close_write();
   err.close_write();

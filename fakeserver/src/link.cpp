@@ -59,6 +59,7 @@ Link::Link(asio::ip::tcp::socket client, asio::ip::tcp::socket server, faults::S
     d.wake = std::make_unique<asio::steady_timer>(client_.get_executor());
     d.room = std::make_unique<asio::steady_timer>(client_.get_executor());
   }
+  linger_ = std::make_unique<asio::steady_timer>(client_.get_executor());
   const auto now = Clock::now();
   for (auto& d : dirs_) d.chain.phase_changed(phases_.current(), now);
 }
@@ -91,7 +92,7 @@ void Link::report_notes(Dir& d) {
     j["kind"] = n.kind;
     j["direction"] = faults::to_string(d.dir);
     j["what"] = n.note.what;
-    j["phase"] = faults::to_string(phases_.current());
+    j["phase"] = faults::to_string(n.phase);  // Where the bytes it acted on belong, not where the reader is now.
     events_.link_event("fault", std::move(j));
   }
 }
@@ -162,6 +163,7 @@ asio::awaitable<void> Link::writer(Dir& d) {
         error_code ignored;
         sink(d).shutdown(asio::socket_base::shutdown_send, ignored);
         d.fin_written = true;
+        linger_->cancel();  // The guard starts the other side's clock.
         if (dirs_[0].fin_written && dirs_[1].fin_written) {
           finish("both sides closed", false);
           co_return;
@@ -170,9 +172,9 @@ asio::awaitable<void> Link::writer(Dir& d) {
       }
       auto [ec, n] = co_await asio::async_write(sink(d), asio::buffer(q.seg.bytes), use_nothrow);
       if (q.held) hold_.end(Clock::now());
+      if (done_) co_return;  // finish() emptied the queue meanwhile.
       d.queued_bytes -= q.seg.bytes.size();
       d.room->cancel();
-      if (done_) co_return;
       if (ec) {
         const bool to_client = d.dir == Direction::to_client;
         finish(std::string(to_client ? "the client" : "the server") + " side failed: " + ec.message(),
@@ -192,15 +194,15 @@ asio::awaitable<void> Link::writer(Dir& d) {
 }
 
 asio::awaitable<void> Link::linger_guard() {
-  asio::steady_timer t(client_.get_executor());
-  // Looks every second whether one side has closed, then gives the other kLinger to follow.
+  // Waits until one side's close has been passed on (the writer pokes this timer), then
+  // gives the other side kLinger to follow. finish() cancels it.
   while (!done_ && !dirs_[0].fin_written && !dirs_[1].fin_written) {
-    t.expires_after(std::chrono::seconds(1));
-    co_await t.async_wait(use_nothrow);
+    linger_->expires_at(asio::steady_timer::time_point::max());
+    co_await linger_->async_wait(use_nothrow);
   }
   if (done_) co_return;
-  t.expires_after(kLinger);
-  co_await t.async_wait(use_nothrow);
+  linger_->expires_after(kLinger);
+  co_await linger_->async_wait(use_nothrow);
   finish("the other side did not close within " + std::to_string(kLinger.count()) + " s", false);
 }
 
@@ -224,7 +226,14 @@ void Link::finish(std::string why, bool rst) {
   for (auto& d : dirs_) {
     d.wake->cancel();
     d.room->cancel();
+    // What is still queued is never delivered: its hold ends now.
+    for (const auto& q : d.queue) {
+      if (q.held) hold_.end(now);
+    }
+    d.queue.clear();
+    d.queued_bytes = 0;
   }
+  linger_->cancel();
   auto dir_json = [](const Dir& d) {
     return nlohmann::json{{"read", d.read}, {"written", d.written}, {"faults", d.chain.summary()}};
   };

@@ -83,6 +83,11 @@ nlohmann::json to_json(const scenario::Expectation& e) {
   if (e.error_info) j["error_info"] = *e.error_info;
   if (e.certificate) j["certificate"] = std::string(to_string(*e.certificate));
   if (e.tcp_connections) j["tcp_connections"] = *e.tcp_connections;
+  if (!e.phase_ms_at_least.empty()) {
+    auto m = nlohmann::json::object();
+    for (const auto& [p, ms] : e.phase_ms_at_least) m[std::string(to_string(p))] = ms;
+    j["phase_ms_at_least"] = m;
+  }
   if (e.mstsc) {
     j["mstsc"] = {{"code", e.mstsc->code},
                   {"extended", e.mstsc->extended},

@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "forwarder.hpp"
+#include "netns.hpp"
 #include "rdpfault/fakeserver/proxy.hpp"
 #include "rdpfault/scenario/codes.hpp"
 #include "rdpfault/client/driver.hpp"
@@ -465,6 +466,17 @@ std::vector<Mismatch> compare(const Expectation& e, const ConnectResult& r) {
   if (e.tcp_connections && *e.tcp_connections != r.tcp_connections) {
     out.push_back({"tcp_connections", std::to_string(*e.tcp_connections), std::to_string(r.tcp_connections)});
   }
+  for (const auto& [phase, at_least] : e.phase_ms_at_least) {
+    double spent = 0;
+    for (const auto& t : r.phases) {
+      if (t.phase == phase) spent += t.ms;
+    }
+    if (spent < at_least) {
+      char seen[32];
+      std::snprintf(seen, sizeof seen, "%.1f ms", spent);
+      out.push_back({"phase_ms." + std::string(to_string(phase)), ">= " + std::to_string(at_least) + " ms", seen});
+    }
+  }
   if (e.mstsc && e.mstsc->code != r.mstsc_code) {
     out.push_back({"mstsc.code", hex(e.mstsc->code), hex(r.mstsc_code)});
   }
@@ -502,6 +514,13 @@ RunRecord run_once(const ServerSpec& server, const ClientSpec& client, const Exp
     std::atomic<bool> second_started{false};
     client::RunOptions ro;
     ro.driver_path = options.driver_path;
+    // A filtered port: a real packet filter in a namespace of the driver's own where one can be
+    // made, else the environment's full accept queue; the trace says which and why.
+    std::unique_ptr<FilteredNamespace> netns;
+    if (server.reachability == Reachability::filtered) {
+      netns = filtered_network_for_driver(*trace, env.client_port());
+      if (netns) ro.netns_path = netns->netns_path(), ro.userns_path = netns->userns_path();
+    }
     if (client.second_client) {
       ro.on_phase = [&](Phase p, double) {
         if (p != Phase::active || second_started.exchange(true)) return;

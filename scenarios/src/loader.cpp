@@ -506,6 +506,20 @@ void read_expect(const toml::table& t, const std::string& path, Report& report, 
   }
   int n = 0;
   if (r.get_int("tcp_connections", n, 0, 100)) e.tcp_connections = n;
+  if (const auto* m = r.get_table("phase_ms_at_least")) {
+    TableReader mr(*m, r.key_path("phase_ms_at_least"), report);
+    for (const auto& [k, v] : *m) {
+      const auto p = phase_from_string(k.str());
+      if (!p) {
+        mr.node(k.str());
+        report.add(k.source(), mr.key_path(k.str()) + ": unknown phase (expected one of: " + phase_choices() + ")");
+        continue;
+      }
+      int ms = 0;
+      if (mr.get_int(k.str(), ms, 1, 600000)) e.phase_ms_at_least.emplace_back(*p, ms);
+    }
+    mr.finish();
+  }
   if (const auto* m = r.get_table("mstsc")) {
     TableReader mr(*m, r.key_path("mstsc"), report);
     MstscSymptom ms;

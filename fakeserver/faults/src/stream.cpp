@@ -48,7 +48,7 @@ StreamChain::StreamChain(const std::vector<Fault>& faults, Direction dir, std::u
 }
 
 void StreamChain::collect(Entry& e, StreamContext& ctx) {
-  for (auto& n : ctx.notes) notes_.push_back({e.index, e.fault->name(), std::move(n)});
+  for (auto& n : ctx.notes) notes_.push_back({e.index, e.fault->name(), ctx.phase, std::move(n)});
   ctx.notes.clear();
   if (ctx.verdict && (!verdict_ || ctx.verdict->at < verdict_->at)) verdict_ = ctx.verdict;
   ctx.verdict.reset();

@@ -28,6 +28,13 @@ struct RunOptions {
   /// Polled about every 100 ms; when it returns true the driver is killed at once and the
   /// result says so (for clients that hold a session until the harness is done with them).
   std::function<bool()> stop_requested;
+  /// Run the driver inside this network namespace (a path such as /proc/<pid>/ns/net, entered
+  /// with setns(CLONE_NEWNET) between fork and exec). Empty: the caller's namespace, and the
+  /// driver is started with posix_spawn as usual.
+  std::string netns_path;
+  /// The user namespace that owns `netns_path`, entered first (setns(CLONE_NEWUSER)) when the
+  /// namespace was made without root. Empty: none.
+  std::string userns_path;
 };
 
 /// Never throws for anything the client or the peer does; thread-safe.

@@ -159,6 +159,7 @@ class Link : public std::enable_shared_from_this<Link> {
   PhaseSource& phases_;
   LinkEvents& events_;
   HoldMeter& hold_;
+  std::unique_ptr<boost::asio::steady_timer> linger_;  ///< The guard's clock once one side has closed.
   std::optional<faults::Verdict> verdict_;
   std::optional<faults::Direction> first_fin_;
   std::string end_reason_;

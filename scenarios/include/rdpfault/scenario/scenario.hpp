@@ -131,6 +131,9 @@ struct Expectation {
   std::optional<CertReason> certificate;
   std::optional<int> tcp_connections;
   std::optional<MstscSymptom> mstsc;
+  /// The client spent at least this long in each listed phase (summed over reconnections):
+  /// how a slow link shows in a run that still connects.
+  std::vector<std::pair<Phase, int>> phase_ms_at_least;
 };
 
 struct Scenario {

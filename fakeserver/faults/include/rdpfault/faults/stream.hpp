@@ -106,6 +106,7 @@ class StreamChain {
   struct Note {
     std::size_t fault_index;
     std::string_view kind;
+    PhaseRange phase;  ///< The phase of the bytes the unit acted on.
     StreamNote note;
   };
   std::vector<Note> take_notes();
