@@ -13,6 +13,8 @@ packages=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
   # Independent RDP clients used as test partners for the fake server.
   freerdp2-x11 rdesktop xvfb xauth
+  # A real RDP server: the proxy and the driver are tested against xrdp (started by the tests).
+  xrdp
   # nft: the packet filter that drops SYNs in a private network namespace (tcp-firewall-drop).
   nftables
 )

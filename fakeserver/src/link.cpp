@@ -23,32 +23,8 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr auto kLinger = std::chrono::seconds(30);
 }  // namespace
 
-void SessionPhases::mark(Phase phase, std::uint64_t sent_to_client) {
-  current_ = phase;
-  marks_.push_back({sent_to_client, phase});
-  if (on_change) on_change(faults::PhaseRange::exactly(phase));
-}
-
-std::vector<PhaseSource::Piece> SessionPhases::observe(Direction dir, std::span<const std::uint8_t> bytes) {
-  if (dir == Direction::to_server) return {{bytes.size(), current()}};
-  std::vector<Piece> out;
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    while (!marks_.empty() && marks_.front().offset <= observed_) {
-      observed_phase_ = marks_.front().phase;
-      marks_.pop_front();
-    }
-    std::size_t len = bytes.size() - done;
-    if (!marks_.empty()) len = std::min<std::size_t>(len, static_cast<std::size_t>(marks_.front().offset - observed_));
-    out.push_back({len, faults::PhaseRange::exactly(observed_phase_)});
-    observed_ += len;
-    done += len;
-  }
-  return out;
-}
-
 Link::Link(asio::ip::tcp::socket client, asio::ip::tcp::socket server, faults::StreamChain to_client,
-           faults::StreamChain to_server, PhaseSource& phases, LinkEvents& events, HoldMeter& hold)
+           faults::StreamChain to_server, faults::PhaseSource& phases, LinkEvents& events, HoldMeter& hold)
     : client_(std::move(client)),
       server_(std::move(server)),
       dirs_{Dir{Direction::to_client, std::move(to_client)}, Dir{Direction::to_server, std::move(to_server)}},

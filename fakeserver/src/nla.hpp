@@ -10,7 +10,7 @@
 //
 // The account store is ours: WinPR is told the NT hash of the account the client names
 // (SECPKG_ATTR_AUTH_NTLM_HASH), so it never reads a SAM file. See
-// shared/reference/server-connection-sequence.md §4.2 for the sequence this follows.
+// docs/connection-sequence.md ("NTLM through WinPR") for the sequence this follows.
 #include <cstdint>
 #include <memory>
 #include <string>

@@ -19,7 +19,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "rdpfault/fakeserver/link.hpp"
-#include "rdpfault/fakeserver/phase_tracker.hpp"
+#include "rdpfault/faults/registry.hpp"
+#include "rdpfault/acceptor/phase_tracker.hpp"
 
 namespace rdpfault::fakeserver {
 
@@ -59,7 +60,7 @@ class ProxyConnection : public std::enable_shared_from_this<ProxyConnection>, pu
   tcp::socket client_;
   std::uint64_t id_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  PhaseTracker tracker_;
+  acceptor::PhaseTracker tracker_;
   HoldMeter hold_;
   std::shared_ptr<Link> link_;
   bool stopped_ = false;
@@ -202,10 +203,7 @@ void Proxy::start() {
   auto& d = *impl_;
   if (d.started) return;
   for (const auto& f : d.config.faults) {
-    if (!f.is_stream()) {
-      throw std::invalid_argument("a proxy can apply only network conditions (stream faults); '" + std::string(f.name()) +
-                                  "' in " + std::string(to_string(f.where.phase)) + " needs the server");
-    }
+    if (auto why = faults::proxy_cannot_apply(f)) throw std::invalid_argument(*why);
   }
   tcp::endpoint ep(asio::ip::make_address(d.config.listen_address), d.config.port);
   d.listener.open(ep.protocol());

@@ -41,6 +41,7 @@ Session::Session(Server::Impl& server, tcp::socket socket, std::uint64_t id, std
       socket_(std::move(socket)),
       deadline_(socket_.get_executor()),
       event_timer_(socket_.get_executor()),
+      wait_timer_(socket_.get_executor()),
       id_(id),
       peer_(std::move(peer)),
       start_(std::chrono::steady_clock::now()),
@@ -74,6 +75,7 @@ void Session::cancel() {
   stopping_ = true;
   error_code ec;
   socket_.close(ec);
+  wait_timer_.cancel();  // A deliberate wait ends with the server.
   if (link_) link_->stop();
 }
 
@@ -151,9 +153,8 @@ asio::awaitable<error_code> Session::write(const pdu::Bytes& out) {
 }
 
 asio::awaitable<void> Session::sleep_ms(int ms) {
-  asio::steady_timer t(socket_.get_executor());
-  t.expires_after(std::chrono::milliseconds(ms));
-  co_await t.async_wait(use_nothrow);
+  wait_timer_.expires_after(std::chrono::milliseconds(ms));
+  co_await wait_timer_.async_wait(use_nothrow);
 }
 
 asio::awaitable<void> Session::stall(std::string what) {

@@ -41,7 +41,7 @@ class Session : public std::enable_shared_from_this<Session>,
   boost::asio::awaitable<void> run();
   /// The connection's stream faults sit in `link`, between the client and this session.
   void attach(std::shared_ptr<Link> link);
-  SessionPhases& phases() noexcept { return phases_; }
+  faults::SessionPhases& phases() noexcept { return phases_; }
   HoldMeter& hold() noexcept { return hold_; }
   const faults::ConnectionFaults& faults() const noexcept { return faults_; }
 
@@ -100,6 +100,7 @@ class Session : public std::enable_shared_from_this<Session>,
   boost::asio::steady_timer deadline_;
   boost::asio::steady_timer::time_point deadline_at_ = boost::asio::steady_timer::time_point::max();
   boost::asio::steady_timer event_timer_;  // The active session's clock: the next timed fault, or a kick.
+  boost::asio::steady_timer wait_timer_;   // A fault's deliberate wait (cancelled when the server stops).
   std::optional<TlsTransport> tls_;
   std::uint64_t id_;
   std::string peer_;
@@ -107,7 +108,7 @@ class Session : public std::enable_shared_from_this<Session>,
   faults::ConnectionFaults faults_;
   acceptor::Acceptor acceptor_;
   std::shared_ptr<Link> link_;
-  SessionPhases phases_;
+  faults::SessionPhases phases_;
   HoldMeter hold_;
   std::vector<std::uint8_t> buffer_;
   std::size_t used_ = 0;

@@ -40,21 +40,21 @@ int run_proxy(const ProxyOptions& o) {
     const auto& spec = o.fixed ? sc->fixed_server : sc->server;
     bool ok = true;
     for (const auto& f : spec.faults) {
-      if (f.is_stream()) {
-        cfg.faults.push_back(f);
-      } else {
-        std::cerr << "rdpfault: scenario " << sc->name << ": the " << f.name() << " fault in "
-                  << to_string(f.where.phase) << " acts inside the server; a proxy can apply only network conditions\n";
+      if (auto why = faults::proxy_cannot_apply(f)) {
+        std::cerr << "rdpfault: scenario " << sc->name << ": " << *why << "\n";
         ok = false;
+      } else {
+        cfg.faults.push_back(f);
       }
     }
     if (!ok) return 2;
     scenario_seed = sc->seed;
   }
+  const std::size_t scenario_faults = cfg.faults.size();
   if (!parse_fault_specs(o.faults, cfg.faults)) return 2;
-  for (const auto& f : cfg.faults) {
-    if (!f.is_stream()) {
-      std::cerr << "rdpfault: --fault " << f.name() << ": a proxy applies only network conditions (give a direction)\n";
+  for (std::size_t i = scenario_faults; i < cfg.faults.size(); ++i) {
+    if (auto why = faults::proxy_cannot_apply(cfg.faults[i])) {
+      std::cerr << "rdpfault: --fault " << o.faults[i - scenario_faults] << ": " << *why << "\n";
       return 2;
     }
   }

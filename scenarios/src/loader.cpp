@@ -317,21 +317,6 @@ class TomlParams final : public faults::Params {
   bool failed_ = false;
 };
 
-/// A proxy follows the X.224 exchange and the TLS framing only: after the handshake it
-/// knows the connection is somewhere in credssp..active (or, without TLS,
-/// basic_settings_exchange..active). A scope that splits those ranges needs the server.
-std::optional<std::string> proxy_cannot_see(const faults::StreamScope& scope) {
-  for (auto r : {faults::PhaseRange{Phase::credssp, Phase::active},
-                 faults::PhaseRange{Phase::basic_settings_exchange, Phase::active}}) {
-    if (scope.touches(r) && !scope.covers(r)) {
-      return "a proxy cannot tell the phases inside TLS apart (" + to_string(r) + "), so '" + scope.to_string() +
-             "' needs the fault in the server (network_at = \"server\"), or a scope of connection_initiation, "
-             "security_upgrade or from security_upgrade on";
-    }
-  }
-  return std::nullopt;
-}
-
 void read_account(const toml::table& t, const std::string& path, Report& report, Account& a) {
   TableReader r(t, path, report);
   if (!r.has("user")) report.add(t.source(), path + ": missing 'user'");
@@ -416,7 +401,7 @@ void read_server(const toml::table& t, const std::string& path, Report& report, 
     const auto* n = t.get("faults");
     for (std::size_t i = 0; i < s.faults.size(); ++i) {
       if (!s.faults[i].is_stream()) continue;
-      if (auto why = proxy_cannot_see(s.faults[i].where.scope)) {
+      if (auto why = faults::proxy_cannot_apply(s.faults[i])) {
         const auto* at_node = n && n->is_array() && i < n->as_array()->size() ? n->as_array()->get(i) : nullptr;
         report.add(at_node ? at_node->source() : t.source(), path + ".faults[" + std::to_string(i) + "]: " + *why);
       }

@@ -108,7 +108,7 @@ bool painted_within(const fakeserver::MemoryTrace& trace, std::chrono::seconds l
 }
 
 // A scenario is not only for our driver: xfreerdp sees the same denial (exit 131 with
-// ERRINFO_SERVER_DENIED_CONNECTION, as shared/reference/rdp-error-catalog.md predicts) and
+// ERRINFO_SERVER_DENIED_CONNECTION, as docs/causes.md describes for errinfo-server-denied) and
 // connects once the fix is applied.
 TEST(Interop, XfreerdpSeesAScenarioBreakAndItsFix) {
   ASSERT_TRUE(test::have_program("xfreerdp") && test::have_program("xvfb-run"));

@@ -62,7 +62,7 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement&) {
 }  // namespace
 
 extern const KindInfo bandwidth_kind;
-const KindInfo bandwidth_kind = {"bandwidth", "limit a direction to a rate in bytes per second", only(Hook::stream), kParams,
+const KindInfo bandwidth_kind = {"bandwidth", "limit a direction to a rate in bytes per second", only(Hook::stream), kParams, {},
                                  &parse};
 
 }  // namespace rdpfault::faults

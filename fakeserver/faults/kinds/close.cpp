@@ -35,6 +35,6 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement& where) {
 
 extern const KindInfo close_kind;
 const KindInfo close_kind = {"close", "end the connection with a FIN (no error info)", kPointHooks | Hook::stream,
-                             kParams, &parse};
+                             kParams, {}, &parse};
 
 }  // namespace rdpfault::faults

@@ -27,6 +27,6 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement&) {
 
 extern const KindInfo delay_kind;
 const KindInfo delay_kind = {"delay", "wait, then carry on (a slow server)",
-                             Hook::server_pdu | Hook::tls_handshake | Hook::credssp_reply, kParams, &parse};
+                             Hook::server_pdu | Hook::tls_handshake | Hook::credssp_reply, kParams, {}, &parse};
 
 }  // namespace rdpfault::faults

@@ -35,6 +35,7 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement& where) {
 
 extern const KindInfo error_info_kind;
 const KindInfo error_info_kind = {"error_info", "Set Error Info PDU, Disconnect Provider Ultimatum, close",
-                                  Hook::server_pdu | Hook::active_timer, kParams, &parse};
+                                  Hook::server_pdu | Hook::active_timer, kParams,
+                                  "it rides on MCS: a phase from channel_connection on", &parse};
 
 }  // namespace rdpfault::faults

@@ -63,7 +63,7 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement&) {
 }  // namespace
 
 extern const KindInfo latency_kind;
-const KindInfo latency_kind = {"latency", "delay every chunk of a direction (with seeded jitter)", only(Hook::stream), kParams,
+const KindInfo latency_kind = {"latency", "delay every chunk of a direction (with seeded jitter)", only(Hook::stream), kParams, {},
                                &parse};
 
 }  // namespace rdpfault::faults

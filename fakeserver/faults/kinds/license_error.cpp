@@ -38,6 +38,7 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement& where) {
 }  // namespace
 
 extern const KindInfo license_error_kind;
-const KindInfo license_error_kind = {"license_error", "Licensing Error Message instead of a license, then close", only(Hook::server_pdu), kParams, &parse};
+const KindInfo license_error_kind = {"license_error", "Licensing Error Message instead of a license, then close", only(Hook::server_pdu), kParams,
+                                     "phase licensing only", &parse};
 
 }  // namespace rdpfault::faults

@@ -81,6 +81,6 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement&) {
 }  // namespace
 
 extern const KindInfo mtu_blackhole_kind;
-const KindInfo mtu_blackhole_kind = {"mtu_blackhole", "lose every packet above the path MTU, and all after it", only(Hook::stream), kParams, &parse};
+const KindInfo mtu_blackhole_kind = {"mtu_blackhole", "lose every packet above the path MTU, and all after it", only(Hook::stream), kParams, {}, &parse};
 
 }  // namespace rdpfault::faults

@@ -34,6 +34,6 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement& where) {
 }  // namespace
 
 extern const KindInfo reset_kind;
-const KindInfo reset_kind = {"reset", "reset the connection (TCP RST)", kPointHooks | Hook::stream, kParams, &parse};
+const KindInfo reset_kind = {"reset", "reset the connection (TCP RST)", kPointHooks | Hook::stream, kParams, {}, &parse};
 
 }  // namespace rdpfault::faults

@@ -79,6 +79,6 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement&) {
 }  // namespace
 
 extern const KindInfo slicer_kind;
-const KindInfo slicer_kind = {"slicer", "cut a direction into small segments", only(Hook::stream), kParams, &parse};
+const KindInfo slicer_kind = {"slicer", "cut a direction into small segments", only(Hook::stream), kParams, {}, &parse};
 
 }  // namespace rdpfault::faults

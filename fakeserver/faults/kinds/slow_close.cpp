@@ -40,7 +40,7 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement&) {
 }  // namespace
 
 extern const KindInfo slow_close_kind;
-const KindInfo slow_close_kind = {"slow_close", "pass a side's close on only after a delay", only(Hook::stream), kParams,
+const KindInfo slow_close_kind = {"slow_close", "pass a side's close on only after a delay", only(Hook::stream), kParams, {},
                                   &parse};
 
 }  // namespace rdpfault::faults

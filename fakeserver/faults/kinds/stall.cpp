@@ -35,6 +35,6 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement& where) {
 
 extern const KindInfo stall_kind;
 const KindInfo stall_kind = {"stall", "stop answering (or delivering) and keep the connection open",
-                             kPointHooks | Hook::stream, kParams, &parse};
+                             kPointHooks | Hook::stream, kParams, {}, &parse};
 
 }  // namespace rdpfault::faults

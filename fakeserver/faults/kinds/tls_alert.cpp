@@ -28,6 +28,6 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement&) {
 }  // namespace
 
 extern const KindInfo tls_alert_kind;
-const KindInfo tls_alert_kind = {"tls_alert", "a fatal TLS alert instead of the CredSSP answer (TLS 1.3)", only(Hook::credssp_reply), kParams, &parse};
+const KindInfo tls_alert_kind = {"tls_alert", "a fatal TLS alert instead of the CredSSP answer (TLS 1.3)", only(Hook::credssp_reply), kParams, {}, &parse};
 
 }  // namespace rdpfault::faults

@@ -23,6 +23,7 @@ std::shared_ptr<const Unit> parse(Params& p, const Placement& where) {
 
 extern const KindInfo ultimatum_kind;
 const KindInfo ultimatum_kind = {"ultimatum", "MCS Disconnect Provider Ultimatum without error info, then close",
-                                 Hook::server_pdu | Hook::active_timer, {}, &parse};
+                                 Hook::server_pdu | Hook::active_timer, {},
+                                 "it rides on MCS: a phase from channel_connection on", &parse};
 
 }  // namespace rdpfault::faults

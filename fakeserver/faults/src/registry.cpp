@@ -249,6 +249,21 @@ std::vector<std::pair<std::size_t, std::string>> check_fault_list(const std::vec
   return out;
 }
 
+std::optional<std::string> proxy_cannot_apply(const Fault& f) {
+  if (!f.is_stream()) {
+    return "the " + std::string(f.name()) + " fault in " + std::string(to_string(f.where.phase)) +
+           " acts inside the server; a proxy can apply only network conditions (faults with a direction)";
+  }
+  for (auto r : {PhaseRange{Phase::credssp, Phase::active}, PhaseRange{Phase::basic_settings_exchange, Phase::active}}) {
+    if (f.where.scope.touches(r) && !f.where.scope.covers(r)) {
+      return "a proxy cannot tell the phases inside TLS apart (" + to_string(r) + "), so '" + f.where.scope.to_string() +
+             "' needs the fault in the server (network_at = \"server\"), or a scope a proxy can see: "
+             "connection_initiation, security_upgrade, or from credssp on (everything after the TLS handshake)";
+    }
+  }
+  return std::nullopt;
+}
+
 SpecResult parse_fault_spec(std::string_view spec) {
   SpecResult r;
   const auto colon = spec.find(':');
@@ -268,13 +283,32 @@ SpecResult parse_fault_spec(std::string_view spec) {
 
 std::string describe_kinds() {
   std::ostringstream o;
-  o << "Fault kinds ([[server.faults]] in a scenario file; KIND:key=value,... for --fault)\n";
+  o << "Fault kinds: a [[server.faults]] table in a scenario file, or --fault KIND:key=value,... for\n"
+       "`rdpfault serve` and `rdpfault proxy` (a list value is written a+b+c there).\n\n"
+       "Where a fault acts (a kind lists the places it can):\n"
+       "  server_pdu     phase = connection_initiation | basic_settings_exchange | channel_connection |\n"
+       "                 licensing | capabilities_exchange | finalization: before the server's first PDU there\n"
+       "  tls_handshake  phase = security_upgrade: before the TLS handshake starts\n"
+       "  credssp_reply  phase = credssp: before the server's first CredSSP answer (the NTLM CHALLENGE)\n"
+       "  active_timer   phase = active, after_ms = N: N ms into the active session\n"
+       "  stream         direction = to_client | to_server | both, optionally during = [phases] or\n"
+       "                 from = phase: on the bytes, below TLS (the network conditions)\n";
+  auto pad = [](std::string s, std::size_t n) {
+    if (s.size() < n) s.resize(n, ' ');
+    return s;
+  };
   for (const auto* k : kKinds) {
-    o << "\n" << k->name << " - " << k->summary << "\n  acts: " << hooks_text(k->hooks) << "\n";
-    for (const auto& p : k->params) o << "  " << p.key << " (" << p.type << "): " << p.doc << "\n";
+    o << "\n" << k->name << " - " << k->summary << "\n  acts at:";
+    bool first = true;
+    for (Hook h : {Hook::server_pdu, Hook::tls_handshake, Hook::credssp_reply, Hook::active_timer, Hook::stream}) {
+      if (has_hook(k->hooks, h)) o << (first ? " " : ", ") << to_string(h), first = false;
+    }
+    if (!k->restriction.empty()) o << " (" << k->restriction << ")";
+    o << "\n";
+    for (const auto& p : k->params) o << "  " << pad(std::string(p.key), 18) << pad(std::string(p.type), 28) << p.doc << "\n";
   }
   o << "\nKeys every fault takes\n";
-  for (const auto& p : kShared) o << "  " << p.key << " (" << p.type << "): " << p.doc << "\n";
+  for (const auto& p : kShared) o << "  " << pad(std::string(p.key), 18) << pad(std::string(p.type), 28) << p.doc << "\n";
   return o.str();
 }
 
@@ -288,7 +322,9 @@ nlohmann::json kinds_json() {
     }
     auto params = nlohmann::json::array();
     for (const auto& p : k->params) params.push_back(doc(p));
-    all.push_back({{"name", k->name}, {"summary", k->summary}, {"where", where}, {"params", params}});
+    nlohmann::json kind = {{"name", k->name}, {"summary", k->summary}, {"where", where}, {"params", params}};
+    if (!k->restriction.empty()) kind["restriction"] = k->restriction;
+    all.push_back(std::move(kind));
   }
   auto shared = nlohmann::json::array();
   for (const auto& p : kShared) shared.push_back(doc(p));

@@ -1,5 +1,5 @@
 // CredSSP TSRequest / TSCredentials codec ([MS-CSSP] 2.2.1) against byte vectors: the
-// TSRequests FreeRDP 2.11 accepted in shared/reference/server-connection-sequence.md §4.1.
+// TSRequests FreeRDP 2.11 accepted, listed in docs/connection-sequence.md.
 #include <gtest/gtest.h>
 
 #include "hex.hpp"
@@ -11,7 +11,7 @@ namespace {
 using test::hex;
 
 TEST(TsRequest, ErrorCodeIsFourBytesTwosComplement) {
-  // "error, v6" from the reference: errorCode STATUS_LOGON_FAILURE.
+  // "error, v6" from docs/connection-sequence.md: errorCode STATUS_LOGON_FAILURE.
   const auto bytes = hex("30 0d | a0 03 02 01 06 | a4 06 02 04 c0 00 00 6d");
   TsRequest r;
   r.version = 6;

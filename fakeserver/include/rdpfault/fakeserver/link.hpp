@@ -29,45 +29,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "rdpfault/faults/phase_source.hpp"
 #include "rdpfault/faults/stream.hpp"
 
 namespace rdpfault::fakeserver {
-
-/// Which phase the bytes of each direction belong to. The fake server knows exactly (the
-/// session marks its phases); the proxy infers them from the X.224 exchange and TLS framing.
-class PhaseSource {
- public:
-  struct Piece {
-    std::size_t length;
-    faults::PhaseRange phase;
-  };
-  virtual ~PhaseSource() = default;
-  /// `bytes` are the next bytes of `dir`; returns their split by phase (lengths sum to size).
-  virtual std::vector<Piece> observe(faults::Direction dir, std::span<const std::uint8_t> bytes) = 0;
-  /// The phase now (for a side's close and for scopes entered without bytes).
-  virtual faults::PhaseRange current() const = 0;
-};
-
-/// The fake server's phases, as its session marks them.
-class SessionPhases final : public PhaseSource {
- public:
-  /// The session now waits in `phase`; its next byte to the client is number `sent_to_client`.
-  void mark(Phase phase, std::uint64_t sent_to_client);
-  std::vector<Piece> observe(faults::Direction dir, std::span<const std::uint8_t> bytes) override;
-  faults::PhaseRange current() const override { return faults::PhaseRange::exactly(current_); }
-  /// Called with the new phase on every mark (the link starts time-based scopes with it).
-  std::function<void(faults::PhaseRange)> on_change;
-
- private:
-  struct Mark {
-    std::uint64_t offset;
-    Phase phase;
-  };
-  Phase current_ = Phase::connection_initiation;
-  Phase observed_phase_ = Phase::connection_initiation;  // Phase of the next to-client byte observed.
-  std::deque<Mark> marks_;                               // Marks not yet reached by observed bytes.
-  std::uint64_t observed_ = 0;
-};
 
 /// Counts the wall time during which a connection is deliberately held back (a fault's
 /// delay, bytes a network condition holds): the union of the hold intervals, not their sum.
@@ -105,7 +70,7 @@ class Link : public std::enable_shared_from_this<Link> {
 
   /// `phases`, `events` and `hold` must outlive the link.
   Link(boost::asio::ip::tcp::socket client, boost::asio::ip::tcp::socket server, faults::StreamChain to_client,
-       faults::StreamChain to_server, PhaseSource& phases, LinkEvents& events, HoldMeter& hold);
+       faults::StreamChain to_server, faults::PhaseSource& phases, LinkEvents& events, HoldMeter& hold);
 
   /// Pumps both directions until the connection is over.
   boost::asio::awaitable<void> run();
@@ -156,7 +121,7 @@ class Link : public std::enable_shared_from_this<Link> {
   boost::asio::ip::tcp::socket client_;
   boost::asio::ip::tcp::socket server_;
   Dir dirs_[2];
-  PhaseSource& phases_;
+  faults::PhaseSource& phases_;
   LinkEvents& events_;
   HoldMeter& hold_;
   std::unique_ptr<boost::asio::steady_timer> linger_;  ///< The guard's clock once one side has closed.

@@ -1,12 +1,12 @@
 #pragma once
 /// The RDP error codes users meet, with what they mean, for `rdpfault explain`.
 ///
-/// Facts from shared/reference/rdp-error-catalog.md: mstsc disconnect reasons and extended
-/// reasons (§1, Microsoft's IMsTscAxEvents::OnDisconnected and ExtendedDisconnectReasonCode
-/// pages; messages as Remote Desktop Web Connection shows them), MS-RDPBCGR 2.2.5.1.1 errorInfo
-/// codes (Appendix A), RDP_NEG_FAILURE codes (MS-RDPBCGR 2.2.1.2.2), licensing error codes
-/// (MS-RDPBCGR 2.2.1.12.1.3), the NTSTATUS values NLA failures carry (§2.4) and FreeRDP 2.x's
-/// connect-class errors (§3.2).
+/// Summarised, with their sources, in docs/causes.md ("Codes in brief"): mstsc disconnect
+/// reasons and extended reasons (Microsoft's IMsTscAxEvents::OnDisconnected and
+/// ExtendedDisconnectReasonCode pages; messages as Remote Desktop Web Connection shows them),
+/// MS-RDPBCGR 2.2.5.1.1 errorInfo codes, RDP_NEG_FAILURE codes (MS-RDPBCGR 2.2.1.2.2), licensing
+/// error codes (MS-RDPBCGR 2.2.1.12.1.3), the NTSTATUS values NLA failures carry and FreeRDP
+/// 2.x's connect-class errors.
 #include <cstdint>
 #include <optional>
 #include <span>

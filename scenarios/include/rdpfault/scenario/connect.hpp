@@ -94,8 +94,8 @@ struct ConnectResult {
   std::vector<std::string> log; ///< Selected FreeRDP WLog lines (warnings and errors), bounded.
 };
 
-/// The mstsc disconnect code (and extended code) for a result, by the mapping in
-/// shared/reference/rdp-error-catalog.md §1 and §4: socket connect failed 0x204, DNS 0x104,
+/// The mstsc disconnect code (and extended code) for a result, by the mapping documented in
+/// docs/causes.md ("mstsc-equivalent codes"): socket connect failed 0x204, DNS 0x104,
 /// socket closed 0x904, timeouts 0x108, licensing 0x808, security errors 0x406/0x904, server
 /// error info in the extended code (it equals the ExtendedDisconnectReason values).
 /// Inferred for most causes: mstsc itself is not run.

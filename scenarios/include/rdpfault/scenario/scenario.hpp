@@ -115,7 +115,7 @@ struct ClientSpec {
   bool second_client = false;
 };
 
-/// What mstsc shows for this cause, from shared/reference/rdp-error-catalog.md.
+/// What mstsc shows for this cause (documented or inferred, as docs/causes.md explains).
 struct MstscSymptom {
   std::uint32_t code = 0;      ///< discReason.
   std::uint32_t extended = 0;  ///< ExtendedDisconnectReason.

@@ -29,6 +29,8 @@ struct KindInfo {
   std::string_view summary;
   Hooks hooks = 0;  ///< Where the kind can act.
   std::span<const ParamDoc> params;
+  /// A narrower rule than `hooks` says, for the listing ("phase from channel_connection on").
+  std::string_view restriction;
   /// Reads the kind's own keys for a fault placed at `where` (already validated for the
   /// hook) and returns its unit, or reports through `p` and returns null.
   std::shared_ptr<const Unit> (*parse)(Params& p, const Placement& where) = nullptr;
@@ -48,6 +50,12 @@ std::optional<Fault> parse_fault(Params& p);
 /// a fault that can never fire because an earlier one at the same point always ends the
 /// connection first. Each is {index of the fault, message}.
 std::vector<std::pair<std::size_t, std::string>> check_fault_list(const std::vector<Fault>& faults);
+
+/// Why a proxy (which follows only the X.224 exchange and the TLS framing) cannot apply `f`
+/// as written, or nullopt when it can: a point fault needs the server; a stream scope that
+/// splits the phases a proxy cannot tell apart inside TLS (credssp..active, or
+/// basic_settings_exchange..active without NLA) would never, or wrongly, fire.
+std::optional<std::string> proxy_cannot_apply(const Fault& f);
 
 /// `KIND:key=value,...` from a command line, e.g. "latency:direction=both,latency_ms=300".
 struct SpecResult {

@@ -10,8 +10,8 @@
 ///     clientNonce [5] OCTET STRING OPTIONAL  -- 32 bytes, versions 5 and later
 ///   }
 ///
-/// Encoding follows what FreeRDP 2.11's BER reader accepts (shared/reference/
-/// server-connection-sequence.md §4.1): fields in tag order, constructed context tags A0..A5,
+/// Encoding follows what FreeRDP 2.11's BER reader accepts (docs/connection-sequence.md,
+/// "Encoding FreeRDP's reader accepts"): fields in tag order, constructed context tags A0..A5,
 /// and errorCode always as a 4-byte two's-complement INTEGER (a 5-byte strict-DER form is
 /// rejected by FreeRDP).
 #include <optional>
