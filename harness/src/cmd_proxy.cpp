@@ -48,6 +48,12 @@ int run_proxy(const ProxyOptions& o) {
       }
     }
     if (!ok) return 2;
+    if (cfg.faults.empty()) {
+      std::cerr << "rdpfault: scenario " << sc->name << (o.fixed ? " (fixed)" : "")
+                << " has no network condition for a proxy to apply: its cause is in the server or the client "
+                   "(`rdpfault serve " << sc->name << "` serves it)\n";
+      return 2;
+    }
     scenario_seed = sc->seed;
   }
   const std::size_t scenario_faults = cfg.faults.size();

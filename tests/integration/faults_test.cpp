@@ -151,5 +151,33 @@ TEST(Faults, DeliberateWaitsCountOnlyWhatHappened) {
   EXPECT_TRUE(named(out.fixed.trace, "fault").empty());
 }
 
+// The same catalog entry works whether its network conditions sit in the server or on the
+// path: the scenarios that put them in a proxy pass with them in the server too.
+TEST(Faults, NetworkScenariosPassWithTheFaultsInTheServerOrInAProxy) {
+  const auto catalog = scenario::load_catalog(RDPFAULT_SOURCE_CATALOG);
+  int checked = 0;
+  for (const char* name : {"net-reset-at-tls", "net-sliced-one-byte", "net-mtu-blackhole"}) {
+    const scenario::Scenario* found = nullptr;
+    for (const auto& sc : catalog.scenarios) {
+      if (sc.name == name) found = &sc;
+    }
+    ASSERT_NE(found, nullptr) << name;
+    ASSERT_EQ(found->server.network_at, scenario::ServerSpec::NetworkAt::proxy) << name;
+    auto in_server = *found;
+    in_server.server.network_at = in_server.fixed_server.network_at = scenario::ServerSpec::NetworkAt::server;
+    for (const auto* s : {found, static_cast<const scenario::Scenario*>(&in_server)}) {
+      const auto out = harness::run_scenario(*s, options());
+      EXPECT_TRUE(out.passed()) << name << (s == found ? " through a proxy: " : " in the server: ")
+                                << out.broken.result.detail << " / " << out.fixed.result.detail;
+      // Where the faults sat shows in the trace: the proxy's events are labelled.
+      bool proxy_events = false;
+      for (const auto& e : out.broken.trace) proxy_events |= e.data.value("server", std::string()) == "proxy";
+      EXPECT_EQ(proxy_events, s == found) << name;
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3);
+}
+
 }  // namespace
 }  // namespace rdpfault
