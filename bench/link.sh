@@ -53,14 +53,11 @@ for pct, name in comm:
 print()
 def self_of(pred):
     return sum(s for c, s, k, n in syms if pred(k, n))
-def children_of(name):
-    return max([c for c, s, k, n in syms if n == name] or [0.0])
 print("The proxy's I/O thread (`proxy-bulk`), share of its own samples:")
 print()
 print("| where | share |")
 print("|---|---|")
-print(f"| kernel, self time in all kernel symbols | {self_of(lambda k, n: k):.1f} % |")
-print(f"| of it, under `handle_softirqs` (loopback TCP: the upstream hop's transmit and its receive processing, charged to the writer) | {children_of('handle_softirqs'):.1f} % |")
+print(f"| kernel (TCP send and receive of both hops' proxy ends, epoll), self time in all kernel symbols | {self_of(lambda k, n: k):.1f} % |")
 print(f"| user space, `memmove` (the reader's copy of each chunk into a `Segment`) | {self_of(lambda k, n: not k and 'memmove' in n):.1f} % |")
 print(f"| user space, malloc/free | {self_of(lambda k, n: not k and re.search(r'malloc|_int_free|cfree|^free', n) is not None):.1f} % |")
 print(f"| user space, `rdpfault::` (Link, chains, phase tracker) | {self_of(lambda k, n: not k and 'rdpfault::' in n):.1f} % |")

@@ -448,37 +448,42 @@ void latency_section(const Options& o) {
               "(it includes both loopback hops and the proxy's own pass: see the reference rows). %d runs;\n"
               "each figure is the median over runs (min - max over runs); *max* is the largest over all runs.\n\n",
               chunks, o.reps);
-  std::printf("| configuration | chunks per run | error p50 (ms) | error p99 (ms) | error min (ms) | error max (ms) | bound |\n");
-  std::printf("|---|---|---|---|---|---|---|\n");
+  std::printf("| configuration | chunks per run | error p50 (ms) | error p99 (ms) | error p99.9 (ms) | error min (ms) | error max (ms) | "
+              "chunks outside [-jitter, +jitter + 2 ms], all runs | p99 <= 2 ms |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
   double worst_p99_plain = 0;
-  bool jitter_in_bounds = true;
+  std::size_t jitter_outside = 0, jitter_total = 0;
   for (const auto& c : cases) {
-    std::vector<double> p50, p99, mins, maxs;
-    std::size_t n = 0;
+    std::vector<double> p50, p99, p999, mins, maxs;
+    std::size_t n = 0, outside = 0;
     for (int rep = 0; rep < o.reps; ++rep) {
       auto r = latency_run(c.specs, c.latency_ms, chunks, c.direct);
       n = r.err_ms.size();
       p50.push_back(quantile(r.err_ms, 0.5));
       p99.push_back(quantile(r.err_ms, 0.99));
+      p999.push_back(quantile(r.err_ms, 0.999));
       mins.push_back(vmin(r.err_ms));
       maxs.push_back(vmax(r.err_ms));
+      for (double e : r.err_ms) outside += (e < -c.jitter_ms - 0.001 || e > c.jitter_ms + 2.0) ? 1 : 0;
     }
-    std::string bound = "-";
+    std::string target = "-";
     if (c.jitter_ms > 0) {
-      const bool ok = vmin(mins) >= -c.jitter_ms - 0.001 && vmax(maxs) <= c.jitter_ms + 2.0;
-      jitter_in_bounds = jitter_in_bounds && ok;
-      bound = "[-" + std::to_string(c.jitter_ms) + ", +" + std::to_string(c.jitter_ms) + "] ms: " + (ok ? "within" : "outside");
+      jitter_outside += outside;
+      jitter_total += n * static_cast<std::size_t>(o.reps);
     } else if (!c.direct && !c.specs.empty() && c.latency_ms > 0) {
       worst_p99_plain = std::max(worst_p99_plain, vmax(p99));
-      bound = "p99 <= 2 ms: " + std::string(vmax(p99) <= 2.0 ? "met" : "missed");
+      target = vmax(p99) <= 2.0 ? "met" : "missed";
     }
-    std::printf("| %s | %zu | %s | %s | %s | %.3f | %s |\n", c.label, n, spread(p50, "%.3f").c_str(),
-                spread(p99, "%.3f").c_str(), spread(mins, "%.3f").c_str(), vmax(maxs), bound.c_str());
+    std::printf("| %s | %zu | %s | %s | %s | %s | %.3f | %zu of %zu | %s |\n", c.label, n, spread(p50, "%.3f").c_str(),
+                spread(p99, "%.3f").c_str(), spread(p999, "%.3f").c_str(), spread(mins, "%.3f").c_str(), vmax(maxs), outside,
+                n * static_cast<std::size_t>(o.reps), target.c_str());
   }
-  std::printf("\nTarget: error p99 <= 2 ms over >= 1,000 chunks: %s (worst p99 of any run without jitter: %.3f ms).\n"
-              "With jitter the error is uniform in [-jitter, +jitter] by design (ordering can only hold a chunk later,\n"
-              "never beyond its own +jitter): bounds %s (allowing 2 ms of delivery above +jitter).\n\n",
-              worst_p99_plain <= 2.0 ? "met" : "missed", worst_p99_plain, jitter_in_bounds ? "held" : "not held");
+  std::printf("\nTarget: error p99 <= 2 ms over >= 1,000 chunks: %s (worst p99 of any run of latency_ms=20 or 100 without\n"
+              "jitter: %.3f ms). With jitter each chunk's delay is drawn uniformly from latency_ms +- jitter_ms, but no\n"
+              "chunk overtakes the one before it (TCP order), so at 1-3 ms spacing most chunks wait behind an earlier\n"
+              "chunk's longer delay and the error leans toward +jitter_ms (see p50); it must stay within\n"
+              "[-jitter, +jitter] plus delivery: %zu of %zu jittered chunks fell outside [-jitter, +jitter + 2 ms].\n\n",
+              worst_p99_plain <= 2.0 ? "met" : "missed", worst_p99_plain, jitter_outside, jitter_total);
   std::printf("%s", load.line().c_str());
 }
 

@@ -17,7 +17,7 @@ std::vector<PhaseSource::Piece> SessionPhases::observe(Direction dir, std::span<
   while (done < bytes.size()) {
     while (!marks_.empty() && marks_.front().offset <= observed_) {
       observed_phase_ = marks_.front().phase;
-      marks_.pop_front();
+      marks_.erase(marks_.begin());
     }
     std::size_t len = bytes.size() - done;
     if (!marks_.empty()) len = std::min<std::size_t>(len, static_cast<std::size_t>(marks_.front().offset - observed_));
