@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=1
+cmdline=""
+for a in "$@"; do cmdline="$cmdline $a"; done
 args=()
 for a in "$@"; do
   if [ "$a" = --no-profile ]; then profile=0; else args+=("$a"); fi
@@ -113,7 +115,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 section=$(cat <<EOF
 ## Network conditions and the proxy
 
-Measured by \`bench/link.sh\` (\`build/release/bin/rdpfault_link_bench\`, release build) on $(date -u +%Y-%m-%d),
+Measured by \`bench/link.sh$cmdline\` (runs \`build/release/bin/rdpfault_link_bench\`, release build) on $(date -u +%Y-%m-%d),
 $(nproc) cores, $cpu; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg).
 Everything on 127.0.0.1; the benchmark's own servers are plain blocking sockets, one thread per
 connection. Numbers, not verdicts: no test fails on them.

@@ -335,6 +335,18 @@ std::string spread(const std::vector<double>& v, const char* fmt) {
   return out;
 }
 
+/// One line of the summary of targets printed at the end.
+struct TargetRow {
+  std::string target, measured;
+  bool met;
+};
+std::vector<TargetRow> g_targets;
+std::string fmt(const char* f, double a, double b = 0) {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, f, a, b);
+  return buf;
+}
+
 struct Options {
   int reps = 3;
   bool quick = false;
@@ -478,6 +490,8 @@ void latency_section(const Options& o) {
                 spread(p99, "%.3f").c_str(), spread(p999, "%.3f").c_str(), spread(mins, "%.3f").c_str(), vmax(maxs), outside,
                 n * static_cast<std::size_t>(o.reps), target.c_str());
   }
+  g_targets.push_back({"injected latency: error p99 <= 2 ms over >= 1,000 chunks (latency_ms 20 and 100)",
+                       fmt("worst p99 of any run %.3f ms", worst_p99_plain), worst_p99_plain <= 2.0});
   std::printf("\nTarget: error p99 <= 2 ms over >= 1,000 chunks: %s (worst p99 of any run of latency_ms=20 or 100 without\n"
               "jitter: %.3f ms). With jitter each chunk's delay is drawn uniformly from latency_ms +- jitter_ms, but no\n"
               "chunk overtakes the one before it (TCP order), so at 1-3 ms spacing most chunks wait behind an earlier\n"
@@ -564,6 +578,8 @@ void bandwidth_section(const Options& o) {
                   (vmax(r.windows) - R) / R * 100);
     }
   }
+  g_targets.push_back({"bandwidth within ±5 % of R over " + std::to_string(seconds) + " s (R = 16 kB/s, 1 MB/s, 10 MB/s)",
+                       fmt("largest deviation of any run %.3f %%", worst), worst <= 5.0});
   std::printf("\nTarget: within ±5 %% of R over %d s: %s (largest deviation of any run: %.3f %%).\n\n", seconds,
               worst <= 5.0 ? "met" : "missed", worst);
   std::printf("%s", load.line().c_str());
@@ -714,6 +730,10 @@ void overhead_section(const Options& o, const std::string& profile_note) {
                 spread(p.p50, "%.1f").c_str(), spread(p.p99, "%.1f").c_str());
   }
   std::printf("\n| measure (proxy vs direct, per run) | value | target | met |\n|---|---|---|---|\n");
+  g_targets.push_back({"no-fault proxy throughput >= 90 % of direct",
+                       fmt("%.1f %% (median of runs; best run %.1f %%)", median(ratio), vmax(ratio)), vmin(ratio) >= 90});
+  g_targets.push_back({"no-fault proxy added round-trip p50 <= 100 µs",
+                       fmt("%.1f µs (median of runs; worst run %.1f µs)", median(added50), vmax(added50)), vmax(added50) <= 100});
   std::printf("| throughput, proxy / direct | %s %% | >= 90 %% | %s |\n", spread(ratio, "%.1f").c_str(),
               vmin(ratio) >= 90 ? "yes" : "no");
   std::printf("| throughput, plain relay / direct (reference) | %s %% | | |\n", spread(relay_ratio, "%.1f").c_str());
@@ -860,6 +880,10 @@ void memory_section(const Options& o) {
                 vmax(c.per) <= 64 ? "met" : "missed");
   }
   std::printf("\n%s", load.line(" (the fake server's included)").c_str());
+  for (const auto& c : cases) {
+    g_targets.push_back({std::string("server RSS per idle session <= 64 KiB: ") + c.label,
+                         fmt("%.1f KiB (median of runs)", median(c.per)), vmax(c.per) <= 64});
+  }
 }
 
 }  // namespace
@@ -889,5 +913,10 @@ int main(int argc, char** argv) {
   if (o.want("overhead")) overhead_section(o, profile_note);
   if (o.want("memory")) memory_section(o);
   if (o.sections.count("profile")) profile_section(o);
+  if (!g_targets.empty()) {
+    std::printf("### Targets (issue 8)\n\n| target | measured | met |\n|---|---|---|\n");
+    for (const auto& t : g_targets) std::printf("| %s | %s | %s |\n", t.target.c_str(), t.measured.c_str(), t.met ? "yes" : "no");
+    std::printf("\n");
+  }
   return 0;
 }

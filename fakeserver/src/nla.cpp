@@ -1,17 +1,21 @@
 #include "nla.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 #include <winpr/ntlm.h>
 #include <winpr/sspi.h>
 #include <winpr/wlog.h>
 
 #include "rdpfault/pdu/credssp.hpp"
+#include "rdpfault/pdu/ntlm.hpp"
 
 namespace rdpfault::fakeserver {
 namespace {
@@ -46,6 +50,36 @@ std::string hex32(std::uint32_t v) {
 }
 
 }  // namespace
+
+// [MS-NLMP 3.3.2] NTLMv2 over the account's password: NTOWFv2 = HMAC-MD5(NT hash,
+// UPPER(user) || domain), NTProofStr = HMAC-MD5(NTOWFv2, ServerChallenge || blob); true when
+// it equals the client's (compared in constant time).
+bool ntlm_v2_proof_matches(const std::string& password, const pdu::NtlmAuthenticate& m,
+                           const std::array<std::uint8_t, 8>& server_challenge) {
+  // MD4 comes from OpenSSL's legacy provider, which WinPR loads when its SSPI is set up;
+  // without it NTOWFv1A "succeeds" with a hash of zeros.
+  if (!NlaServer::initialise()) return false;
+  BYTE nt_hash[16] = {};
+  std::string pw = password;
+  const bool hashed = NTOWFv1A(pw.data(), static_cast<UINT32>(pw.size()), nt_hash);
+  OPENSSL_cleanse(pw.data(), pw.size());
+  const bool zero = std::all_of(std::begin(nt_hash), std::end(nt_hash), [](BYTE b) { return b == 0; });
+  if (!hashed || zero) return false;
+  // NTOWFv2FromHashW upper-cases the user itself and reads the names as UTF-16.
+  std::vector<std::uint8_t> user(m.user.begin(), m.user.end()), domain(m.domain.begin(), m.domain.end());
+  BYTE v2[16];
+  const bool ok = NTOWFv2FromHashW(nt_hash, reinterpret_cast<LPWSTR>(user.data()), static_cast<UINT32>(user.size()),
+                                   reinterpret_cast<LPWSTR>(domain.data()), static_cast<UINT32>(domain.size()), v2);
+  OPENSSL_cleanse(nt_hash, sizeof nt_hash);
+  if (!ok) return false;
+  std::vector<std::uint8_t> msg(server_challenge.begin(), server_challenge.end());
+  msg.insert(msg.end(), m.nt_response.begin() + 16, m.nt_response.end());
+  unsigned char proof[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_md5(), v2, sizeof v2, msg.data(), msg.size(), proof, &len);
+  OPENSSL_cleanse(v2, sizeof v2);
+  return len == 16 && CRYPTO_memcmp(proof, m.nt_response.data(), 16) == 0;
+}
 
 struct NlaServer::Sspi {
   CredHandle cred{};
@@ -168,6 +202,9 @@ NlaServer::Step NlaServer::step(pdu::ByteView frame) {
     std::vector<std::uint8_t> challenge;
     const auto st = sspi_->accept(req->nego_tokens.front(), challenge);
     if (st != SEC_I_CONTINUE_NEEDED) return fail(scenario::kStatusLogonFailure, "NTLM NEGOTIATE rejected (" + hex32(static_cast<std::uint32_t>(st)) + ")");
+    auto server_challenge = pdu::ntlm_server_challenge(challenge);
+    if (!server_challenge) return fail(0, "WinPR's CHALLENGE: " + server_challenge.error().message());
+    server_challenge_ = *server_challenge;
     pdu::TsRequest out;
     out.version = version_;
     out.nego_tokens.push_back(std::move(challenge));
@@ -180,17 +217,13 @@ NlaServer::Step NlaServer::step(pdu::ByteView frame) {
     // NTLM AUTHENTICATE + pubKeyAuth -> our pubKeyAuth, or an errorCode.
     if (req->nego_tokens.empty()) return fail(scenario::kStatusLogonFailure, "second TSRequest carries no negoToken");
     if (req->client_nonce) nonce_ = *req->client_nonce;
-    std::vector<std::uint8_t> unused;
-    const auto st = sspi_->accept(req->nego_tokens.front(), unused);
-    if (st != SEC_I_COMPLETE_NEEDED && st != SEC_E_OK) {
-      return fail(scenario::kStatusLogonFailure, "NTLM AUTHENTICATE rejected (" + hex32(static_cast<std::uint32_t>(st)) + ")");
-    }
-    SecPkgContext_AuthIdentity id{};
-    if (g_table->QueryContextAttributesA(&sspi_->ctx, SECPKG_ATTR_AUTH_IDENTITY, &id) != SEC_E_OK) {
-      return fail(scenario::kStatusLogonFailure, "no identity in the AUTHENTICATE message");
-    }
-    user_ = id.User;
-    domain_ = id.Domain;
+    // Checked here before WinPR sees it: WinPR 2.11 frees the AUTHENTICATE fields it read only
+    // when the logon succeeds, so a logon that fails (no such account, wrong password, a
+    // malformed or oversized message) must fail without it. WinPR then checks again (and the MIC).
+    const auto auth = pdu::NtlmAuthenticate::decode(req->nego_tokens.front());
+    if (!auth) return fail(scenario::kStatusLogonFailure, auth.error().message());
+    user_ = pdu::utf16le_to_utf8(auth->user);
+    domain_ = pdu::utf16le_to_utf8(auth->domain);
     const scenario::Account* account = nullptr;
     for (const auto& a : accounts_) {
       if (iequal(a.user, user_) && (a.domain.empty() || iequal(a.domain, domain_))) {
@@ -199,6 +232,14 @@ NlaServer::Step NlaServer::step(pdu::ByteView frame) {
       }
     }
     if (!account) return fail(scenario::kStatusLogonFailure, "no account '" + user_ + "' in domain '" + domain_ + "'");
+    if (!ntlm_v2_proof_matches(account->password, *auth, server_challenge_)) {
+      return fail(scenario::kStatusLogonFailure, "wrong password for '" + user_ + "' (NTProofStr does not match)");
+    }
+    std::vector<std::uint8_t> unused;
+    const auto st = sspi_->accept(req->nego_tokens.front(), unused);
+    if (st != SEC_I_COMPLETE_NEEDED && st != SEC_E_OK) {
+      return fail(scenario::kStatusLogonFailure, "NTLM AUTHENTICATE rejected (" + hex32(static_cast<std::uint32_t>(st)) + ")");
+    }
     SecPkgContext_AuthNtlmHash hash{};
     hash.Version = 1;
     std::string pw = account->password;
@@ -209,7 +250,9 @@ NlaServer::Step NlaServer::step(pdu::ByteView frame) {
     if (st == SEC_I_COMPLETE_NEEDED) {
       const auto done = sspi_->complete();
       if (done != SEC_E_OK) {
-        return fail(scenario::kStatusLogonFailure, "wrong password for '" + user_ + "' (" + hex32(static_cast<std::uint32_t>(done)) + ")");
+        // Our own proof check passed: only a tampered MIC gets here.
+        return fail(scenario::kStatusLogonFailure, "WinPR refused the AUTHENTICATE of '" + user_ + "' (" +
+                                                       hex32(static_cast<std::uint32_t>(done)) + ")");
       }
     }
     if (const auto status = scenario::ntstatus_for(account->state); status != 0) {

@@ -11,15 +11,22 @@
 // The account store is ours: WinPR is told the NT hash of the account the client names
 // (SECPKG_ATTR_AUTH_NTLM_HASH), so it never reads a SAM file. See
 // docs/connection-sequence.md ("NTLM through WinPR") for the sequence this follows.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "rdpfault/pdu/cursor.hpp"
+#include "rdpfault/pdu/ntlm.hpp"
 #include "rdpfault/scenario/scenario.hpp"
 
 namespace rdpfault::fakeserver {
+
+/// [MS-NLMP 3.3.2] Whether the client's NTLMv2 NTProofStr in `m` was made with `password`
+/// for the CHALLENGE that carried `server_challenge` (compared in constant time).
+bool ntlm_v2_proof_matches(const std::string& password, const pdu::NtlmAuthenticate& m,
+                           const std::array<std::uint8_t, 8>& server_challenge);
 
 class NlaServer {
  public:
@@ -59,6 +66,7 @@ class NlaServer {
   std::uint32_t version_;
   std::uint32_t client_version_ = 0;
   std::vector<std::uint8_t> nonce_;
+  std::array<std::uint8_t, 8> server_challenge_{};  ///< From our CHALLENGE, for the NTLMv2 proof.
   int round_ = 0;
   std::string user_;
   std::string domain_;
