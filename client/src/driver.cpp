@@ -69,6 +69,7 @@ class Driver {
     std::fflush(stdout);
   }
   bool prepare_config_dir();
+  bool owns_config_dir_ = true;
   void configure(rdpSettings* s);
   void watchdog();
   ConnectResult finish(bool ok, UINT32 err, std::string tls_error, bool disconnected = false);
@@ -154,9 +155,14 @@ DWORD Driver::on_certificate(DWORD flags) {
 }
 
 bool Driver::prepare_config_dir() {
-  char tmpl[] = "/tmp/rdpfault-driver-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return false;
-  config_dir_ = tmpl;
+  if (!req_.config_dir.empty()) {
+    config_dir_ = req_.config_dir;  // The parent made it and removes it, whatever happens here.
+    owns_config_dir_ = false;
+  } else {
+    char tmpl[] = "/tmp/rdpfault-driver-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return false;
+    config_dir_ = tmpl;
+  }
   setenv("HOME", config_dir_.c_str(), 1);
   setenv("XDG_CONFIG_HOME", config_dir_.c_str(), 1);
   if (req_.cert_policy != CertPolicy::trust_ca) return true;
@@ -227,7 +233,7 @@ void Driver::watchdog() {
   j["event"] = "result";
   emit(j);
   std::error_code ec;
-  std::filesystem::remove_all(config_dir_, ec);
+  if (owns_config_dir_) std::filesystem::remove_all(config_dir_, ec);
   _exit(0);
 }
 
@@ -465,7 +471,7 @@ int Driver::run() {
   freerdp_context_free(instance_);
   freerdp_free(instance_);
   std::error_code ec;
-  std::filesystem::remove_all(config_dir_, ec);
+  if (owns_config_dir_) std::filesystem::remove_all(config_dir_, ec);
   return 0;
 }
 

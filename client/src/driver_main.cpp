@@ -12,6 +12,9 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include <csignal>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -104,6 +107,11 @@ extern "C" VOID Sleep(DWORD ms) {
 }
 
 int main() {
+  // Never outlive the process that started us (a killed `rdpfault run`): the kernel kills us
+  // with it. If it is already gone (we were reparented before this line), leave now.
+  const pid_t parent = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent || parent == 1) return 3;
   std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   rdpfault::ConnectRequest request;
   try {

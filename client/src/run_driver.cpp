@@ -159,9 +159,38 @@ std::string spawn_in_namespace(const std::string& driver, int in_fd, int out_fd,
 
 }  // namespace
 
-ConnectResult run_driver(const ConnectRequest& request, const RunOptions& options) {
+namespace {
+
+/// The driver's private configuration directory, made here and removed here on every path
+/// (a killed driver cannot clean up after itself).
+class ConfigDir {
+ public:
+  ConfigDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/rdpfault-driver-XXXXXX";
+    if (::mkdtemp(tmpl.data())) path_ = tmpl;
+  }
+  ~ConfigDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  ConfigDir(const ConfigDir&) = delete;
+  ConfigDir& operator=(const ConfigDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+ConnectResult run_driver(const ConnectRequest& given, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const std::string driver = resolve_driver(options.driver_path);
+  ConfigDir config;
+  if (config.path().empty()) return crashed(std::string("cannot make the client's configuration directory: ") + strerror(errno));
+  ConnectRequest request = given;
+  request.config_dir = config.path();
   Pipe in, out, err;
   if (!in.open() || !out.open() || !err.open()) return crashed(std::string("pipe: ") + strerror(errno));
 

@@ -8,6 +8,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "nla.hpp"
@@ -83,7 +84,23 @@ void Server::Impl::serve(tcp::socket socket, std::uint64_t id) {
   socket.set_option(tcp::no_delay(true), ec);
   auto peer_ep = socket.remote_endpoint(ec);
   std::string peer = ec ? std::string("?") : peer_ep.address().to_string() + ":" + std::to_string(peer_ep.port());
+  if (pending >= config.max_pending_handshakes) {
+    // Accepted and closed at once: the client learns right away (a FIN), the backlog stays
+    // free for clients the server can serve, and the trace says why.
+    TraceEvent e;
+    e.conn = id;
+    e.ts_us = now_unix_us();
+    e.event = "closed";
+    e.data = {{"by", "server"},
+              {"reason", std::to_string(pending.load()) + " connections are already in the handshake (max_pending_handshakes)"},
+              {"peer", peer},
+              {"phase", "tcp_connect"}};
+    record(e);
+    socket.close(ec);
+    return;
+  }
   ++open;
+  ++pending;
   std::shared_ptr<Session> session;
   if (!has_stream_fault(config.faults, id)) {
     session = std::make_shared<Session>(*this, std::move(socket), id, std::move(peer));
@@ -93,6 +110,7 @@ void Server::Impl::serve(tcp::socket socket, std::uint64_t id) {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
       --open;
+      --pending;
       TraceEvent e;
       e.conn = id;
       e.ts_us = now_unix_us();
@@ -123,17 +141,36 @@ void Server::Impl::serve(tcp::socket socket, std::uint64_t id) {
 }
 
 asio::awaitable<void> Server::Impl::accept_loop() {
+  asio::steady_timer pause(io);
+  std::uint64_t failures = 0;
+  auto backoff = std::chrono::milliseconds(0);
   for (;;) {
     auto [ec, socket] = co_await listener.async_accept(use_nothrow);
     if (ec == asio::error::operation_aborted || !listener.is_open()) co_return;
     if (ec) {
-      // EMFILE and friends: record and go on; the listener itself is fine.
+      // Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): retrying at once
+      // would spin. Pause, doubling up to a second, and trace the episode once, not each try.
+      ++failures;
+      if (failures == 1) {
+        TraceEvent e;
+        e.ts_us = now_unix_us();
+        e.event = "accept_failed";
+        e.data = {{"error", ec.message()}, {"pausing", "accepts pause (from 50 ms, doubling up to 1 s) until one succeeds"}};
+        record(e);
+      }
+      backoff = std::min(std::chrono::milliseconds(1000), std::max(std::chrono::milliseconds(50), backoff * 2));
+      pause.expires_after(backoff);
+      co_await pause.async_wait(use_nothrow);
+      continue;
+    }
+    if (failures > 0) {
       TraceEvent e;
       e.ts_us = now_unix_us();
-      e.event = "accept_failed";
-      e.data = {{"error", ec.message()}};
+      e.event = "accept_resumed";
+      e.data = {{"failed_accepts", failures}};
       record(e);
-      continue;
+      failures = 0;
+      backoff = std::chrono::milliseconds(0);
     }
     serve(std::move(socket), ++accepted);
   }
@@ -221,6 +258,7 @@ std::size_t Server::logged_on() const noexcept { return impl_->logged_on.load();
 const ServerCertificates& Server::certificates() const { return *impl_->certs; }
 std::uint64_t Server::connections() const noexcept { return impl_->accepted.load(); }
 std::size_t Server::open_sessions() const noexcept { return impl_->open.load(); }
+std::size_t Server::pending_handshakes() const noexcept { return impl_->pending.load(); }
 
 std::chrono::nanoseconds Server::io_thread_cpu_time() const {
   if (!impl_->have_clock) return {};

@@ -31,6 +31,7 @@ struct Server::Impl {
   std::uint16_t port = 0;
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::size_t> open{0};
+  std::atomic<std::size_t> pending{0};  // Open sessions not yet active.
   clockid_t thread_clock{};
   std::atomic<bool> have_clock{false};
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions;

@@ -57,7 +57,17 @@ Session::Session(Server::Impl& server, tcp::socket socket, std::uint64_t id, std
           }(),
           *this, &faults_) {}
 
-Session::~Session() { --server_.open; }
+Session::~Session() {
+  --server_.open;
+  leave_pending();
+}
+
+void Session::leave_pending() {
+  if (pending_) {
+    pending_ = false;
+    --server_.pending;
+  }
+}
 
 void Session::attach(std::shared_ptr<Link> link) {
   link_ = std::move(link);
@@ -101,7 +111,13 @@ void Session::emit(std::string kind, nlohmann::json data) {
 void Session::expires_after(std::chrono::milliseconds d) {
   // Extending a deadline only stores it: the watchdog re-arms when its timer fires (or when a
   // deadline moves earlier), so the hot path costs no timer syscall and no extra wake-up.
-  deadline_at_ = asio::steady_timer::clock_type::now() + d;
+  const auto now = asio::steady_timer::clock_type::now();
+  deadline_at_ = now + d;
+  if (!in_active_) {
+    // The whole handshake shares one budget; what faults held back is not the client's time.
+    const auto total = start_ + server_.config.handshake_timeout + std::chrono::milliseconds(hold_.total_ms(now));
+    deadline_at_ = std::min(deadline_at_, total);
+  }
   if (deadline_at_ < deadline_.expiry()) deadline_.expires_at(deadline_at_);
 }
 
@@ -112,6 +128,7 @@ asio::awaitable<void> Session::watchdog() {
     const auto now = asio::steady_timer::clock_type::now();
     if (deadline_at_ <= now) {
       timed_out_ = true;
+      output_stalled_ = writing_;
       error_code ignored;
       socket_.close(ignored);
       co_return;
@@ -146,9 +163,26 @@ asio::awaitable<Session::ReadResult> Session::read_or_event() {
 }
 
 asio::awaitable<error_code> Session::write(const pdu::Bytes& out) {
-  if (tls_) co_return co_await tls_->write(asio::buffer(out));
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
-  plain_sent_ += n;
+  // A client that does not read its output holds the write; it may for output_timeout, in the
+  // active session too, then the watchdog closes the connection (traced as such).
+  const auto saved = deadline_at_;
+  if (in_active_) {
+    expires_after(server_.config.output_timeout);
+  } else {
+    expires_after(std::min(server_.config.output_timeout, server_.config.handshake_timeout));
+  }
+  writing_ = true;
+  unsent_ = out.size();
+  error_code ec;
+  if (tls_) {
+    ec = co_await tls_->write(asio::buffer(out));
+  } else {
+    auto [wec, n] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+    plain_sent_ += n;
+    ec = wec;
+  }
+  writing_ = false;
+  if (in_active_ && !timed_out_) deadline_at_ = saved;  // Back to no deadline in the session.
   co_return ec;
 }
 
@@ -199,8 +233,16 @@ void Session::closed_by_peer(const error_code& ec, std::size_t discarded) {
   nlohmann::json d;
   if (stopping_) {
     d = {{"by", "server"}, {"reason", "server stopped"}};
+  } else if (timed_out_ && output_stalled_) {
+    d = {{"by", "server"},
+         {"reason", "the client stopped reading: a " + std::to_string(unsent_) + "-byte write waited " +
+                        std::to_string(server_.config.output_timeout.count()) + " ms"}};
   } else if (timed_out_) {
-    d = {{"by", "server"}, {"reason", "timed out waiting for the client in " + std::string(to_string(acceptor_.phase()))}};
+    const bool total = asio::steady_timer::clock_type::now() - start_ >= server_.config.handshake_timeout;
+    d = {{"by", "server"},
+         {"reason", std::string(total && !in_active_ ? "the handshake took longer than " + std::to_string(server_.config.handshake_timeout.count()) + " ms, ending in "
+                                                     : "timed out waiting for the client in ") +
+                        std::string(to_string(acceptor_.phase()))}};
   } else if (link_ && link_->verdict()) {
     d = {{"by", "network"}, {"reason", link_->verdict()->why}};
   } else if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
@@ -225,6 +267,7 @@ asio::awaitable<bool> Session::execute(acceptor::StepResult r) {
   for (auto& step : r.steps) {
     if (auto* enter = std::get_if<acceptor::Enter>(&step)) {
       emit("phase", {{"phase", to_string(enter->phase)}});
+      if (enter->phase == Phase::active) leave_pending();  // Before the Font Map reaches the client.
       if (link_) phases_.mark(enter->phase, sent_to_client());
     } else if (auto* fire = std::get_if<acceptor::Fire>(&step)) {
       auto ev = fire->due.fault->describe();
@@ -236,7 +279,6 @@ asio::awaitable<bool> Session::execute(acceptor::StepResult r) {
     } else if (auto* out = std::get_if<acceptor::Emit>(&step)) {
       // Traced as it leaves: after any delay a fault put before it.
       emit("pdu_out", {{"pdu", out->name}, {"size", out->bytes.size()}});
-      if (!in_active_) expires_after(server_.config.handshake_timeout);
       if (auto ec = co_await write(out->bytes)) {
         closed_by_peer(ec);
         co_return false;
@@ -310,6 +352,7 @@ asio::awaitable<std::optional<std::size_t>> Session::next_frame(Framing framing)
         // The session is active: no deadline; the timed faults run on their own clock, and
         // the wait until one fires is a deliberate hold.
         in_active_ = true;
+        leave_pending();
         expires_never();
         arm_schedule();
         if (scheduled_) hold_.begin(faults::Clock::now());
@@ -393,6 +436,13 @@ asio::awaitable<bool> Session::upgrade_tls() {
   expires_after(server_.config.handshake_timeout);
   if (auto ec = co_await tls_->handshake()) {
     emit("tls", {{"result", "failed"}, {"error", timed_out_ ? std::string("timed out") : ec.message()}});
+    if (ec.category() == asio::error::get_ssl_category() && ec != asio::ssl::error::stream_truncated && !timed_out_) {
+      // OpenSSL refused what the client sent: not a ClientHello, or a broken one. The
+      // server ends it, and the trace names the PDU and shows the first bytes.
+      emit("protocol_error", {{"error", "tls client hello: " + ec.message()}, {"bytes", pdu::to_hex(tls_->first_bytes())}});
+      trace_closed({{"by", "server"}, {"reason", "tls client hello: " + ec.message()}});
+      co_return false;
+    }
     closed_by_peer(ec);
     co_return false;
   }

@@ -92,7 +92,11 @@ class Session : public std::enable_shared_from_this<Session>,
   void protocol_error(const std::string& message, std::optional<pdu::ByteView> bytes = std::nullopt);
   void trace_closed(nlohmann::json d);
 
+  /// Bounds the next wait on the client by `d`, and (before the session is active) by what
+  /// is left of the handshake's total budget.
   void expires_after(std::chrono::milliseconds d);
+  /// The session reached the active state (or ended): it no longer counts as pending.
+  void leave_pending();
   void expires_never() { deadline_at_ = boost::asio::steady_timer::time_point::max(); }
 
   Server::Impl& server_;
@@ -116,6 +120,10 @@ class Session : public std::enable_shared_from_this<Session>,
   std::optional<std::uint32_t> kick_;         // A newer logon of the same user ends this session.
   std::optional<faults::Due> scheduled_;      // The timed fault the clock is armed for.
   bool in_active_ = false;
+  bool pending_ = true;         // Counted in Server::Impl::pending until active or gone.
+  bool writing_ = false;        // A write is in progress.
+  bool output_stalled_ = false; // The watchdog fired during a write: the client does not read.
+  std::size_t unsent_ = 0;      // Bytes of the write in progress.
   std::string last_fault_;                    // The fault that fired last, for the close reason.
   bool timed_out_ = false;
   bool done_ = false;

@@ -14,6 +14,7 @@
 #include <openssl/hmac.h>
 
 #include <cstring>
+#include <utility>
 #include <string_view>
 
 namespace rdpfault::fakeserver {
@@ -172,9 +173,15 @@ int TlsTransport::bio_read(char* data, int len) {
   BIO_clear_retry_flags(bio);
   const ssize_t got = ::recv(socket_.native_handle(), data, static_cast<std::size_t>(len), 0);
   if (got < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_read(bio);
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      BIO_set_retry_read(bio);
+    } else {
+      read_errno_ = errno;  // ECONNRESET and the like: told apart from a clean end below.
+    }
     return -1;
   }
+  read_errno_ = 0;
+  for (ssize_t i = 0; i < got && first_bytes_.size() < 16; ++i) first_bytes_.push_back(static_cast<std::uint8_t>(data[i]));
   return static_cast<int>(got);  // 0 = the peer closed.
 }
 
@@ -190,10 +197,14 @@ asio::awaitable<error_code> TlsTransport::wait_for(int ssl_error, int ret) {
     }
     case SSL_ERROR_ZERO_RETURN:
       co_return asio::error::eof;  // close_notify
-    case SSL_ERROR_SYSCALL:
+    case SSL_ERROR_SYSCALL: {
       ERR_clear_error();
-      if (ret == 0 || errno == 0) co_return asio::ssl::error::stream_truncated;  // EOF without close_notify
-      co_return error_code(errno, boost::system::system_category());
+      (void)ret;  // SSL_read_ex returns 0 on every failure: it says nothing about EOF.
+      // The socket's own error when a read failed (a reset), else EOF without close_notify.
+      const int e = std::exchange(read_errno_, 0);
+      if (e != 0) co_return error_code(e, boost::system::system_category());
+      co_return asio::ssl::error::stream_truncated;
+    }
     default:
       co_return ssl_error_code();
   }

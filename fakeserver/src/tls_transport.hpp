@@ -34,6 +34,8 @@ class TlsTransport {
 
   /// Bytes this transport has put on the socket (handshake, records, a forged alert).
   std::uint64_t sent() const noexcept { return sent_; }
+  /// The first bytes the peer sent (up to 16), for the trace when they were no ClientHello.
+  const std::vector<std::uint8_t>& first_bytes() const noexcept { return first_bytes_; }
 
   /// Sends a fatal TLS alert (e.g. 80, internal_error) as OpenSSL would, then nothing more.
   /// OpenSSL has no public call for an arbitrary alert, so the record is sealed here with the
@@ -62,6 +64,8 @@ class TlsTransport {
   boost::asio::ip::tcp::socket& socket_;
   SSL* ssl_ = nullptr;
   std::uint64_t sent_ = 0;
+  int read_errno_ = 0;  ///< errno of the socket's last failed read (OpenSSL's own may be clobbered).
+  std::vector<std::uint8_t> first_bytes_;
   std::vector<std::uint8_t> server_secret_;
   std::uint64_t app_records_ = 0;
   std::uint8_t header_[5] = {};

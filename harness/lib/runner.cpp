@@ -420,7 +420,7 @@ void Environment::start_holders(int wanted, const RunnerOptions& options, int ti
     holder.timeout_ms = 600000;
     holder.stay_ms = 590000;
     auto req = client_request(holder);
-    d.holders.emplace_back([&d, req, driver = options.driver_path] {
+    d.holders.emplace_back([&d, req, driver = options.driver_path, cancel = options.cancel_requested] {
       client::RunOptions ro;
       ro.driver_path = driver;
       ro.on_phase = [&d](Phase p, double) {
@@ -429,7 +429,7 @@ void Environment::start_holders(int wanted, const RunnerOptions& options, int ti
         ++d.holders_active;
         d.holder_cv.notify_all();
       };
-      ro.stop_requested = [&d] { return d.stop_holders.load(); };
+      ro.stop_requested = [&d, cancel] { return d.stop_holders.load() || (cancel && cancel()); };
       client::run_driver(req, ro);
       std::lock_guard lock(d.holder_mu);
       ++d.holders_ended;
@@ -514,6 +514,7 @@ RunRecord run_once(const ServerSpec& server, const ClientSpec& client, const Exp
     std::atomic<bool> second_started{false};
     client::RunOptions ro;
     ro.driver_path = options.driver_path;
+    ro.stop_requested = options.cancel_requested;
     // A filtered port: a real packet filter in a namespace of the driver's own where one can be
     // made, else the environment's full accept queue; the trace says which and why.
     std::unique_ptr<FilteredNamespace> netns;
@@ -558,8 +559,14 @@ ScenarioOutcome run_scenario(const scenario::Scenario& s, const RunnerOptions& o
   o.scenario = &s;
   const auto start = Clock::now();
   o.seed = options.seed ? *options.seed : s.seed ? *s.seed : random_seed();
+  auto cancelled = [&] { return options.cancel_requested && options.cancel_requested(); };
+  if (cancelled()) {
+    o.interrupted = true;
+    return o;
+  }
   o.broken = run_once(s.server, s.client, s.expect, options, o.seed);
-  o.fixed = run_once(s.fixed_server, s.fixed_client, s.expect_after_fix, options, o.seed);
+  if (!cancelled()) o.fixed = run_once(s.fixed_server, s.fixed_client, s.expect_after_fix, options, o.seed);
+  o.interrupted = cancelled();
   o.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return o;
 }
@@ -573,6 +580,11 @@ std::vector<ScenarioOutcome> run_all(const std::vector<const scenario::Scenario*
     for (;;) {
       const std::size_t i = next++;
       if (i >= scenarios.size()) return;
+      if (options.cancel_requested && options.cancel_requested()) {
+        out[i].scenario = scenarios[i];  // Never started: reported as interrupted.
+        out[i].interrupted = true;
+        continue;
+      }
       if (options.on_start) {
         std::lock_guard lock(report_mu);
         options.on_start(*scenarios[i]);

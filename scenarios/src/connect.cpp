@@ -93,6 +93,7 @@ nlohmann::json to_json(const ConnectRequest& r, bool include_password) {
       {"stay_ms", r.stay_ms},
       {"auto_reconnect", r.auto_reconnect},
   };
+  if (!r.config_dir.empty()) j["config_dir"] = r.config_dir;
   if (include_password) j["password"] = r.password;
   return j;
 }
@@ -116,6 +117,7 @@ ConnectRequest connect_request_from_json(const nlohmann::json& j) {
   r.wait_for_paint_ms = j.value("wait_for_paint_ms", r.wait_for_paint_ms);
   r.stay_ms = j.value("stay_ms", r.stay_ms);
   r.auto_reconnect = j.value("auto_reconnect", r.auto_reconnect);
+  r.config_dir = j.value("config_dir", "");
   return r;
 }
 

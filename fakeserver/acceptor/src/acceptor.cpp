@@ -350,8 +350,14 @@ DecodeResult<StepResult> Acceptor::on_send_data(ByteView frame) {
     sink_.event("pdu_in", {{"pdu", "virtual channel data"}, {"size", frame.size()}, {"channel", sd->channel_id}});
     return StepResult{};
   }
-  if (phase_ == Phase::channel_connection || phase_ == Phase::secure_settings_exchange) {
-    return on_client_info(sd->data);
+  if (phase_ == Phase::secure_settings_exchange) return on_client_info(sd->data);
+  if (phase_ == Phase::channel_connection) {
+    // [MS-RDPBCGR 1.3.1.1]: the Client Info follows the channel joins; skipping them is a
+    // protocol error (Windows drops such a client), not a shortcut to the session.
+    return unexpected(pdu::ClientInfo::kName, phase_,
+                      attached_ ? "client info before every channel was joined (" + std::to_string(joined_.size()) + " of " +
+                                      std::to_string(channel_ids_.size() + 2) + ")"
+                                : "client info before erect domain, attach user and the channel joins");
   }
   if (phase_ == Phase::capabilities_exchange || phase_ == Phase::finalization || phase_ == Phase::active) {
     return on_share_control(sd->data);
@@ -397,6 +403,7 @@ DecodeResult<StepResult> Acceptor::on_share_control(ByteView payload) {
   auto pdus = pdu::decode_share_control_pdus(payload);
   if (!pdus) return pdus.error();
   StepResult r;
+  bool repaint = false;
   for (const auto& p : *pdus) {
     if (p.pdu_type == pdu::PduType::confirm_active) {
       auto ca = pdu::ConfirmActive::decode(p.body);
@@ -449,7 +456,9 @@ DecodeResult<StepResult> Acceptor::on_share_control(ByteView payload) {
         }
         break;
       case pdu::PduType2::refresh_rect:
-        if (phase_ == Phase::active && config_.paint) paint(r);
+        // Painted once after the frame, however many Refresh Rects it carries: one input frame
+        // must not turn into megabytes of output.
+        repaint = repaint || (phase_ == Phase::active && config_.paint);
         break;
       case pdu::PduType2::shutdown_request:
         // The user closed the client window: log off, as a server with no session to keep does.
@@ -461,6 +470,7 @@ DecodeResult<StepResult> Acceptor::on_share_control(ByteView payload) {
         break;  // Synchronize, input, suppress output, persistent keys...: nothing to answer.
     }
   }
+  if (repaint) paint(r);
   return r;
 }
 

@@ -104,6 +104,9 @@ void read_client_blocks(ReadCursor& c, ClientData& d) {
         d.ext_encryption_methods = b.u32le("CS_SECURITY.extEncryptionMethods");
         break;
       case 0xC003: {
+        // One CS_NET, at most 31 channels in all ([MS-RDPBCGR 2.2.1.3.4]): a second block must
+        // not add 31 more.
+        b.check(!d.has_net, "CS_NET", "a second CS_NET block");
         d.has_net = true;
         auto count = b.u32le("CS_NET.channelCount");
         b.check(count <= 31, "CS_NET.channelCount", std::to_string(count) + " channels, the maximum is 31");
@@ -494,6 +497,7 @@ Bytes McsConnectInitial::encode() const {
       b.u32le(ch.options);
     }
   }
+  b.bytes(extra_blocks);
 
   Bytes gcc;
   WriteCursor g(gcc);

@@ -229,3 +229,35 @@ TEST(Rdp, BitmapUpdateIsBottomUpAndPadded) {
 
 }  // namespace
 }  // namespace rdpfault::pdu
+
+namespace rdpfault::pdu {
+namespace {
+
+// [MS-RDPBCGR 2.2.1.3.4]: 31 static channels in all. A second CS_NET block must not add
+// another 31 (33 blocks once gave a client 1,023 channels).
+TEST(McsConnectInitial, OneCsNetBlockOf31ChannelsAtMost) {
+  McsConnectInitial ci;
+  ClientCoreData core;
+  core.client_name = "hostile";
+  ci.client.core = core;
+  ci.client.has_net = true;
+  for (int i = 0; i < 31; ++i) ci.client.channels.push_back({"ch" + std::to_string(i), 0x80800000});
+  auto ok = McsConnectInitial::decode(ci.encode());
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->client.channels.size(), 31u);
+  // The same 31 again in a second block.
+  WriteCursor w(ci.extra_blocks);
+  w.u16le(0xC003);
+  w.u16le(static_cast<std::uint16_t>(8 + 12 * 31));
+  w.u32le(31);
+  for (int i = 0; i < 31; ++i) {
+    w.zeros(8);
+    w.u32le(0x80800000);
+  }
+  auto twice = McsConnectInitial::decode(ci.encode());
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().field, "CS_NET") << twice.error().message();
+}
+
+}  // namespace
+}  // namespace rdpfault::pdu

@@ -54,9 +54,16 @@ struct ServerConfig {
   std::uint32_t credssp_version = 6;
   int tls_min_version = 0x0303;  ///< TLS 1.2 (OpenSSL's TLS1_2_VERSION).
   int tls_max_version = 0;       ///< 0 = the highest OpenSSL supports.
-  /// Bound on each wait for the client before the session is active. Deliberate stalls and
-  /// the active session itself are not bounded: they end when the client leaves.
+  /// Bound on the whole sequence before the session is active (each wait on the client, and
+  /// all of them together), not counting the time faults deliberately held the connection.
+  /// Deliberate stalls and the active session are not bounded: they end when the client leaves.
   std::chrono::milliseconds handshake_timeout{30000};
+  /// How long a write may wait for a client that does not read its output (a session is
+  /// then closed, traced); also in the active session.
+  std::chrono::milliseconds output_timeout{30000};
+  /// Connections in the sequence before the active session at once; one more is accepted and
+  /// closed at once with a trace line (a definite answer, unlike a silently full backlog).
+  std::size_t max_pending_handshakes = 512;
   std::shared_ptr<TraceSink> trace;  ///< Null: events are dropped.
 };
 
@@ -80,6 +87,8 @@ class Server {
   std::uint64_t connections() const noexcept;
   /// Sessions open right now.
   std::size_t open_sessions() const noexcept;
+  /// Sessions open right now that have not reached the active session.
+  std::size_t pending_handshakes() const noexcept;
   /// Clients logged on right now (past the Client Info PDU, not yet gone).
   std::size_t logged_on() const noexcept;
   /// CPU time the I/O thread has used so far (for benchmarks).

@@ -42,10 +42,13 @@ struct RunRecord {
 struct ScenarioOutcome {
   const scenario::Scenario* scenario = nullptr;
   std::uint64_t seed = 0;  ///< Seeded every random choice of both runs.
+  /// The run was cancelled (RunnerOptions::cancel_requested) before or while it ran: its
+  /// results are partial or absent, and it does not count as passed.
+  bool interrupted = false;
   RunRecord broken;
   RunRecord fixed;
   double wall_ms = 0;
-  bool passed() const { return broken.passed() && fixed.passed(); }
+  bool passed() const { return !interrupted && broken.passed() && fixed.passed(); }
 };
 
 struct RunnerOptions {
@@ -55,6 +58,10 @@ struct RunnerOptions {
   std::optional<std::uint64_t> seed;
   std::function<void(const scenario::Scenario&)> on_start;  ///< From worker threads, serialised.
   std::function<void(const ScenarioOutcome&)> on_done;      ///< From worker threads, serialised.
+  /// Polled (about every 100 ms while a client runs, and between scenarios): when it returns
+  /// true, running clients are killed, no new scenario starts, and the outcomes say
+  /// `interrupted`. Must be cheap and thread-safe (e.g. an atomic a signal handler sets).
+  std::function<bool()> cancel_requested;
 };
 
 /// Compares a client's report with an expectation. Fields the expectation leaves out are not

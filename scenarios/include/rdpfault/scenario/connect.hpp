@@ -62,6 +62,10 @@ struct ConnectRequest {
   int stay_ms = 0;
   /// When the session drops while staying, reconnect (FreeRDP's freerdp_reconnect), up to 3 times.
   bool auto_reconnect = false;
+  /// The client's private configuration directory (HOME, known_hosts2, the trusted CA), made
+  /// and removed by the parent (client::run_driver) so nothing is left when the driver is
+  /// killed. Empty: the driver makes and removes its own.
+  std::string config_dir;
 };
 
 struct PhaseTiming {

@@ -58,9 +58,12 @@ struct ClientData {
 struct McsConnectInitial {
   static constexpr std::string_view kName = "mcs connect-initial";
   ClientData client;
+  /// Encoding only: user data blocks appended as given after the ones from `client` (a test's
+  /// hostile client, e.g. a second CS_NET block).
+  Bytes extra_blocks;
   static DecodeResult<McsConnectInitial> decode(ByteView frame);  ///< Whole TPKT frame.
   /// The client's side, for tests, fuzz seeds and the benchmark's light client: CS_CORE,
-  /// CS_CLUSTER, CS_SECURITY and (if has_net) CS_NET from `client`.
+  /// CS_CLUSTER, CS_SECURITY and (if has_net) CS_NET from `client`, then `extra_blocks`.
   Bytes encode() const;
 };
 
