@@ -100,10 +100,12 @@ nlohmann::json to_json(const scenario::Expectation& e) {
 nlohmann::json report_json(const std::vector<ScenarioOutcome>& outcomes, double wall_ms, int jobs) {
   nlohmann::json list = nlohmann::json::array();
   int passed = 0;
+  int interrupted = 0;
   long long waits = 0;
   for (const auto& o : outcomes) {
     const auto& s = *o.scenario;
     passed += o.passed() ? 1 : 0;
+    interrupted += o.interrupted ? 1 : 0;
     waits += o.broken.deliberate_wait_ms + o.fixed.deliberate_wait_ms;
     nlohmann::json e = {
         {"name", s.name},
@@ -112,6 +114,7 @@ nlohmann::json report_json(const std::vector<ScenarioOutcome>& outcomes, double 
         {"phase", std::string(to_string(s.phase))},
         {"file", s.file},
         {"passed", o.passed()},
+        {"interrupted", o.interrupted},
         {"seed", o.seed},
         {"wall_ms", o.wall_ms},
         {"fix", s.fix},
@@ -131,12 +134,16 @@ nlohmann::json report_json(const std::vector<ScenarioOutcome>& outcomes, double 
     list.push_back(std::move(e));
   }
   return {{"tool", "rdpfault"},
+          {"version", std::string(version())},
           {"jobs", jobs},
           {"wall_ms", wall_ms},
           {"deliberate_wait_ms", waits},
           {"total", outcomes.size()},
           {"passed", passed},
-          {"failed", static_cast<int>(outcomes.size()) - passed},
+          {"failed", static_cast<int>(outcomes.size()) - passed - interrupted},
+          // Scenarios a signal stopped before they finished: neither passed nor failed.
+          {"interrupted", interrupted},
+          {"complete", interrupted == 0},
           {"scenarios", list}};
 }
 
@@ -164,18 +171,24 @@ std::string xml_escape(std::string_view s) {
 
 std::string report_junit(const std::vector<ScenarioOutcome>& outcomes, double wall_ms) {
   int failures = 0;
-  for (const auto& o : outcomes) failures += o.passed() ? 0 : 1;
+  int skipped = 0;  // Interrupted before they finished.
+  for (const auto& o : outcomes) (o.interrupted ? skipped : failures) += o.passed() ? 0 : 1;
   std::ostringstream x;
   x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x << "<testsuites name=\"rdpfault\" tests=\"" << outcomes.size() << "\" failures=\"" << failures << "\" time=\""
     << seconds(wall_ms) << "\">\n";
   x << "  <testsuite name=\"rdpfault catalog\" tests=\"" << outcomes.size() << "\" failures=\"" << failures
-    << "\" errors=\"0\" skipped=\"0\" time=\"" << seconds(wall_ms) << "\">\n";
+    << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << seconds(wall_ms) << "\">\n";
+  x << "    <properties>\n      <property name=\"rdpfault.version\" value=\"" << xml_escape(version())
+    << "\"/>\n    </properties>\n";
   for (const auto& o : outcomes) {
     const auto& s = *o.scenario;
     x << "    <testcase classname=\"rdpfault." << xml_escape(to_string(s.phase)) << "\" name=\"" << xml_escape(s.name)
       << "\" time=\"" << seconds(o.wall_ms) << "\">\n";
-    if (!o.passed()) {
+    if (o.interrupted) {
+      x << "      <skipped message=\"interrupted: the run was stopped (SIGINT or SIGTERM) before this scenario "
+           "finished\"/>\n";
+    } else if (!o.passed()) {
       std::string body;
       std::string first;
       auto add = [&](const char* run, const RunRecord& r) {

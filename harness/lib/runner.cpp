@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -132,8 +133,9 @@ class CertificateStore {
     ca.is_ca = true;
     ca.not_after_offset = std::chrono::hours(24 * 30);
     ca_ = certs::make_ca(ca);
-    char tmpl[] = "/tmp/rdpfault-run-XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary directory for the CA");
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/rdpfault-run-XXXXXX";
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory for the CA in " + tmpl);
     dir_ = tmpl;
     ca_file_ = dir_ + "/ca.pem";
     certs::write_cert_file(ca_file_, *ca_);  // A certificate only: the key stays in memory.

@@ -7,6 +7,8 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "errors.hpp"
+#include "paths.hpp"
 #include "rdpfault/client/driver.hpp"
 #include "rdpfault/fakeserver/server.hpp"
 
@@ -19,6 +21,7 @@ struct DemoOptions {
 };
 
 int run_demo(const DemoOptions& o) {
+  const auto driver = resolve_driver("");
   auto trace = std::make_shared<fakeserver::MemoryTrace>();
   fakeserver::ServerConfig config;
   config.trace = trace;
@@ -26,9 +29,10 @@ int run_demo(const DemoOptions& o) {
   server.start();
 
   // The client trusts exactly the CA the server was made with; the file holds no key.
-  char dir_template[] = "/tmp/rdpfault-demo-XXXXXX";
-  const char* dir = mkdtemp(dir_template);
-  if (dir == nullptr) throw std::runtime_error("cannot create a temporary directory");
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir_template = std::string(tmp && *tmp ? tmp : "/tmp") + "/rdpfault-demo-XXXXXX";
+  const char* dir = mkdtemp(dir_template.data());
+  if (dir == nullptr) throw EnvironmentError("cannot create a temporary directory in " + dir_template + ": " + errno_text(errno));
   const std::string ca_file = std::string(dir) + "/ca.pem";
   certs::write_cert_file(ca_file, server.certificates().ca);
 
@@ -44,6 +48,7 @@ int run_demo(const DemoOptions& o) {
   req.username = "demo";
   req.timeout_ms = o.timeout_ms;
   client::RunOptions run;
+  run.driver_path = driver.path;
   run.on_phase = [](Phase p, double ms) {
     std::cout << "  client  " << std::fixed << std::setprecision(1) << std::setw(8) << ms << " ms  " << to_string(p)
               << std::endl;
@@ -63,7 +68,7 @@ int run_demo(const DemoOptions& o) {
   const bool ok = result.outcome == Outcome::connected;
   std::cout << "\n" << (ok ? "PASS" : "FAIL") << ": the FreeRDP client " << (ok ? "reached" : "did not reach")
             << " the active session" << (result.painted ? " and received the server's bitmap update" : "") << "\n";
-  return ok ? 0 : 1;
+  return ok ? kOk : kFindings;
 }
 
 }  // namespace
@@ -73,7 +78,7 @@ Subcommand add_demo(CLI::App& app) {
   auto* sub = app.add_subcommand("demo", "Start a fake server and connect the FreeRDP driver to it");
   sub->add_flag("!--no-trace", o->show_trace, "Do not print the server trace");
   sub->add_option("--timeout-ms", o->timeout_ms, "Hard deadline for the client")->check(CLI::Range(1000, 600000));
-  sub->footer("Example:\n  rdpfault demo");
+  sub->footer("Examples:\n  rdpfault demo\n  rdpfault demo --no-trace     the client's phases and result only");
   return {sub, [o] { return run_demo(*o); }};
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "errors.hpp"
 #include "options.hpp"
 #include "rdpfault/scenario/codes.hpp"
 #include "rdpfault/scenario/scenario.hpp"
@@ -57,17 +58,38 @@ bool produces(const scenario::Scenario& s, const codes::CodeInfo& c, const codes
   return false;
 }
 
-int run_explain(const std::string& text, const std::string& catalog_dir) {
+bool looks_like_a_name(const std::string& t) {
+  if (t.empty() || !std::isalpha(static_cast<unsigned char>(t[0]))) return false;
+  return std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+int run_explain(const std::string& text, const std::vector<std::string>& catalogs) {
   const auto q = codes::parse_query(text);
+  if (!q.error.empty() && looks_like_a_name(text)) {
+    // A name, just not one of ours: no match (1), with the closest name we know.
+    std::vector<std::string> names;
+    for (const auto& c : codes::all()) names.emplace_back(c.name);
+    auto upper = text;
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    std::cout << "No RDP code known to rdpfault is named '" << text << "'" << did_you_mean(upper, names) << ".\n";
+    return kFindings;
+  }
   if (!q.error.empty()) {
     std::cerr << "rdpfault: " << q.error << "\n";
-    return 2;
+    return kUsage;
   }
   if (q.matches.empty()) {
     std::cout << "No RDP code known to rdpfault matches '" << text << "'.\n";
-    return 1;
+    return kFindings;
   }
-  auto catalog = scenario::load_catalog(catalog_dir);
+  scenario::Catalog catalog;
+  try {
+    catalog = scenario::load_catalogs(catalog_dirs(catalogs));
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::cerr << "rdpfault: note: " << e.what() << "; the codes are explained without the scenarios\n";
+  }
   for (const auto* c : q.matches) {
     // The extended part of "0x904/0x7" is explained alongside the disconnect code.
     std::cout << codes::to_string(c->kind) << " " << hex(c->value, c->kind == codes::Kind::freerdp_error) << "  "
@@ -101,20 +123,21 @@ int run_explain(const std::string& text, const std::string& catalog_dir) {
 Subcommand add_explain(CLI::App& app) {
   struct E {
     std::vector<std::string> words;
-    std::string catalog = default_catalog_dir();
+    std::vector<std::string> catalogs;
   };
   auto o = std::make_shared<E>();
   auto* sub = app.add_subcommand("explain", "What an RDP error code means, which scenarios produce it, their fixes");
   sub->add_option("code", o->words,
                   "mstsc code (0x904, 0x904/0x7), ERRINFO value, RDP_NEG_FAILURE code, NTSTATUS or FreeRDP error name")
       ->required();
-  sub->add_option("--catalog", o->catalog, "Scenario directory")->capture_default_str();
-  sub->footer("Examples:\n  rdpfault explain 0x904/0x7\n  rdpfault explain ERRCONNECT_TLS_CONNECT_FAILED\n"
-              "  rdpfault explain HYBRID_REQUIRED_BY_SERVER");
+  add_catalog_option(sub, o->catalogs);
+  sub->footer("Examples:\n  rdpfault explain 0x904/0x7           mstsc's \"0x904, extended 0x7\"\n"
+              "  rdpfault explain ERRCONNECT_TLS_CONNECT_FAILED\n"
+              "  rdpfault explain HYBRID_REQUIRED_BY_SERVER\n  rdpfault explain 0xC000006D           an NTSTATUS from NLA");
   return {sub, [o] {
             std::string text;
             for (const auto& w : o->words) text += (text.empty() ? "" : " ") + w;
-            return run_explain(text, o->catalog);
+            return run_explain(text, o->catalogs);
           }};
 }
 

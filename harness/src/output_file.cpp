@@ -26,11 +26,14 @@ std::pair<std::string, std::string> split_path(const std::string& path) {
   return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
 }
 
-[[noreturn]] void fail(const std::string& path, const std::string& what, int err) {
+/// Throws for `err`: UsageError when the path itself is wrong (while opening its directory:
+/// ENOENT or ENOTDIR; the target a directory), EnvironmentError when the file system refuses.
+[[noreturn]] void fail(const std::string& path, const std::string& what, int err, bool opening_dir = false) {
   const std::string msg = "cannot write " + what + (what.empty() ? "" : " ") + path + ": ";
-  if (err == ENOENT || err == ENOTDIR) {
+  if (opening_dir && err == ENOENT) {
     throw UsageError(msg + "the directory " + split_path(path).first + " does not exist");
   }
+  if (opening_dir && err == ENOTDIR) throw UsageError(msg + split_path(path).first + " is not a directory");
   if (err == EISDIR) throw UsageError(msg + "it is a directory");
   throw EnvironmentError(msg + errno_text(err));
 }
@@ -40,7 +43,7 @@ std::string create_temporary(const std::string& path, const std::string& what, m
   const auto [dir_path, base] = split_path(path);
   if (base.empty() || base == "." || base == "..") fail(path, what, EISDIR);
   dir.fd = ::open(dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir.fd < 0) fail(path, what, errno);
+  if (dir.fd < 0) fail(path, what, errno, true);
   struct stat st {};
   if (::fstatat(dir.fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) fail(path, what, EISDIR);
   std::random_device rd;

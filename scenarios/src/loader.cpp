@@ -3,7 +3,13 @@
 // Strictness is the point: an unknown key, a wrong type or an unknown value is an error at
 // the place it was written, never ignored. Each table is read through a TableReader that
 // remembers which keys it consumed; whatever is left over is reported.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <limits>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +20,7 @@
 #include <toml++/toml.h>
 
 #include "rdpfault/faults/registry.hpp"
+#include "rdpfault/scenario/codes.hpp"
 #include "rdpfault/scenario/scenario.hpp"
 
 namespace rdpfault::scenario {
@@ -450,6 +457,71 @@ void read_client(const toml::table& t, const std::string& path, Report& report, 
   }
 }
 
+std::size_t distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+/// " (did you mean 'X'?)" for the closest candidate within a third of the word, or nothing.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_d = static_cast<std::size_t>(-1);
+  for (const auto& c : candidates) {
+    auto d = distance(word, c);
+    // "TLS_CONNECT_FAILED" for "ERRCONNECT_TLS_CONNECT_FAILED": the name without its prefix.
+    if (word.size() >= 6 && c.size() > word.size() && c.compare(c.size() - word.size(), word.size(), word) == 0 &&
+        c[c.size() - word.size() - 1] == '_') {
+      d = 1;
+    }
+    if (d < best_d) best_d = d, best = c;
+  }
+  if (best.empty() || best_d > std::max<std::size_t>(2, word.size() / 3)) return {};
+  return " (did you mean '" + best + "'?)";
+}
+
+/// What freerdp_get_last_error_name() can say: the connect-class names and ERRBASE_SUCCESS
+/// (FreeRDP errors) and the ERRINFO_* names (the server's Set Error Info codes).
+const std::vector<std::string>& freerdp_error_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& c : codes::all()) {
+      if (c.kind == codes::Kind::freerdp_error || c.kind == codes::Kind::errinfo) v.emplace_back(c.name);
+    }
+    return v;
+  }();
+  return names;
+}
+
+bool is_freerdp_error_name(const std::string& s) {
+  const auto& v = freerdp_error_names();
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+/// " (did you mean 0x1B07 SSL_ERR_CERT_EXPIRED?)": the code of those kinds whose hex spelling
+/// is closest to `value`'s (ties: the numerically nearest), when it is one or two digits away.
+std::string closest_code(std::uint32_t value, std::initializer_list<codes::Kind> kinds) {
+  const auto text = codes::hex(value);
+  const codes::CodeInfo* best = nullptr;
+  std::size_t best_d = static_cast<std::size_t>(-1);
+  for (const auto& c : codes::all()) {
+    if (std::find(kinds.begin(), kinds.end(), c.kind) == kinds.end()) continue;
+    const auto d = distance(text, codes::hex(c.value));
+    // Equally close spellings: the numerically nearest code (0x8 -> 0x7, not 0x0).
+    const auto gap = [value](std::uint32_t v) { return v > value ? v - value : value - v; };
+    if (d < best_d || (d == best_d && best && gap(c.value) < gap(best->value))) best_d = d, best = &c;
+  }
+  if (!best || best_d > 2) return " (`rdpfault explain` lists the codes)";
+  return " (did you mean " + codes::hex(best->value) + " " + std::string(best->name) + "?)";
+}
+
 void read_expect(const toml::table& t, const std::string& path, Report& report, Expectation& e) {
   TableReader r(t, path, report);
   const auto before = report.diagnostics.size();
@@ -469,15 +541,28 @@ void read_expect(const toml::table& t, const std::string& path, Report& report, 
   }
   std::string s;
   if (r.get("freerdp_error", s)) {
-    if (s.rfind("ERRCONNECT_", 0) != 0 && s.rfind("ERRINFO_", 0) != 0 && s != "ERRBASE_SUCCESS") {
-      report.add(t.get("freerdp_error")->source(),
-                 path + ".freerdp_error: '" + s +
-                     "' is not a FreeRDP error name (ERRCONNECT_..., ERRINFO_... or ERRBASE_SUCCESS)");
+    const auto at = t.get("freerdp_error")->source();
+    if (s.rfind("ERRCONNECT_", 0) != 0 && s.rfind("ERRINFO_", 0) != 0 && s.rfind("ERRBASE_", 0) != 0) {
+      report.add(at, path + ".freerdp_error: '" + s +
+                         "' is not a FreeRDP error name (ERRCONNECT_..., ERRINFO_... or ERRBASE_SUCCESS)" +
+                         did_you_mean(s, freerdp_error_names()));
+    } else if (!is_freerdp_error_name(s)) {
+      // The names explain knows (scenarios/src/codes.cpp): a misspelling would otherwise
+      // show only at run time, as a mismatch nobody could ever satisfy.
+      report.add(at, path + ".freerdp_error: '" + s + "' is not a FreeRDP error name rdpfault knows" +
+                         did_you_mean(s, freerdp_error_names()) + "; `rdpfault explain` lists the codes");
     }
     e.freerdp_error = s;
   }
   std::uint32_t ei = 0;
-  if (r.get_int("error_info", ei, 0, 0xFFFFFFFF)) e.error_info = ei;
+  if (r.get_int("error_info", ei, 0, 0xFFFFFFFF)) {
+    e.error_info = ei;
+    if (!codes::find(codes::Kind::errinfo, ei)) {
+      report.add(t.get("error_info")->source(), path + ".error_info: " + codes::hex(ei) +
+                                                    " is not an ERRINFO code rdpfault knows" +
+                                                    closest_code(ei, {codes::Kind::errinfo}));
+    }
+  }
   CertReason cr{};
   if (r.get_enum("certificate", cr,
                  std::array<std::pair<CertReason, std::string_view>, 7>{{{CertReason::none, "none"},
@@ -510,8 +595,18 @@ void read_expect(const toml::table& t, const std::string& path, Report& report, 
     MstscSymptom ms;
     if (!mr.has("code")) report.add(m->source(), mr.path() + ": missing 'code'");
     if (!mr.has("source")) report.add(m->source(), mr.path() + ": missing 'source' (documented or inferred)");
-    mr.get_int("code", ms.code, 0, 0xFFFFFFFF);
-    mr.get_int("extended", ms.extended, 0, 0xFFFFFFFF);
+    if (mr.get_int("code", ms.code, 0, 0xFFFFFFFF) && !codes::find(codes::Kind::mstsc_disconnect, ms.code)) {
+      report.add(m->get("code")->source(), mr.path() + ".code: " + codes::hex(ms.code) +
+                                               " is not an mstsc disconnect code rdpfault knows" +
+                                               closest_code(ms.code, {codes::Kind::mstsc_disconnect}));
+    }
+    if (mr.get_int("extended", ms.extended, 0, 0xFFFFFFFF) && ms.extended != 0 &&
+        !codes::find(codes::Kind::mstsc_extended, ms.extended) && !codes::find(codes::Kind::errinfo, ms.extended)) {
+      report.add(m->get("extended")->source(),
+                 mr.path() + ".extended: " + codes::hex(ms.extended) +
+                     " is not an mstsc extended code rdpfault knows (nor an ERRINFO code)" +
+                     closest_code(ms.extended, {codes::Kind::mstsc_extended, codes::Kind::errinfo}));
+    }
     mr.get("message", ms.message);
     std::string src;
     if (mr.get("source", src)) {
@@ -530,6 +625,12 @@ void read_expect(const toml::table& t, const std::string& path, Report& report, 
   if ((e.outcome == Outcome::connected || e.outcome == Outcome::disconnected) && e.phase != Phase::active) {
     report.add(t.source(), path + ": a " + std::string(to_string(e.outcome)) + " client is in phase active");
   }
+}
+
+std::string errno_message(int err) {
+  std::string m = std::strerror(err);
+  if (m.size() > 1 && m[0] >= 'A' && m[0] <= 'Z' && !(m[1] >= 'A' && m[1] <= 'Z')) m[0] = static_cast<char>(m[0] - 'A' + 'a');
+  return m;
 }
 
 std::string trim_copy(std::string s) {
@@ -627,44 +728,85 @@ LoadResult parse_scenario(std::string_view text, std::string file, std::optional
 }
 
 LoadResult load_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    LoadResult r;
-    r.diagnostics.push_back({path, 0, 0, "cannot read the file"});
+  LoadResult r;
+  auto problem = [&](std::string message) {
+    r.diagnostics.push_back({path, 0, 0, std::move(message)});
     return r;
+  };
+  // Only a regular file of at most kMaxScenarioFileBytes: /dev/zero, a FIFO or a directory
+  // named x.toml is named as what it is, and never read without bound or waited on.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return problem("cannot read the file: " + errno_message(errno));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return problem("cannot read the file: " + errno_message(errno));
+  if (!S_ISREG(st.st_mode)) {
+    return problem(std::string(S_ISDIR(st.st_mode)    ? "is a directory"
+                               : S_ISFIFO(st.st_mode) ? "is a FIFO"
+                               : S_ISCHR(st.st_mode)  ? "is a character device"
+                               : S_ISBLK(st.st_mode)  ? "is a block device"
+                               : S_ISSOCK(st.st_mode) ? "is a socket"
+                                                      : "is not a regular file") +
+                   ", not a scenario file");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string too_big = "is larger than " + std::to_string(kMaxScenarioFileBytes / 1024) +
+                              " KiB: not a scenario file";
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxScenarioFileBytes) return problem(too_big);
+  std::string text;
+  text.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return problem("cannot read the file: " + errno_message(errno));
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > kMaxScenarioFileBytes) return problem(too_big);  // It grew while we read.
+  }
   const fs::path p(path);
   std::optional<std::string> dir;
   const auto parent = p.parent_path().filename().string();
   if (phase_from_string(parent)) dir = parent;
-  return parse_scenario(ss.str(), path, p.stem().string(), dir);
+  return parse_scenario(text, path, p.stem().string(), dir);
 }
 
-Catalog load_catalog(const std::string& dir) {
+Catalog load_catalog(const std::string& dir) { return load_catalogs({dir}); }
+
+Catalog load_catalogs(const std::vector<std::string>& dirs) {
   Catalog c;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    c.diagnostics.push_back({dir, 0, 0, "not a directory"});
-    return c;
-  }
-  std::vector<std::string> files;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it->is_regular_file() && it->path().extension() == ".toml") files.push_back(it->path().string());
-  }
-  std::sort(files.begin(), files.end());
   std::map<std::string, std::string> names;
-  for (const auto& f : files) {
-    auto r = load_scenario(f);
-    c.diagnostics.insert(c.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
-    if (!r.scenario) continue;
-    if (auto [it, fresh] = names.emplace(r.scenario->name, f); !fresh) {
-      c.diagnostics.push_back({f, 0, 0, "duplicate scenario name '" + r.scenario->name + "' (also " + it->second + ")"});
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      c.diagnostics.push_back({dir, 0, 0, "not a directory"});
       continue;
     }
-    c.scenarios.push_back(std::move(*r.scenario));
+    std::vector<std::string> files;
+    auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->path().extension() != ".toml") continue;
+      std::error_code type_ec;
+      // A *.toml that is not a file (a directory, a FIFO, a dangling link) is named, not skipped.
+      if (!it->is_regular_file(type_ec)) {
+        if (it->is_directory(type_ec)) it.disable_recursion_pending();
+      }
+      files.push_back(it->path().string());
+    }
+    if (ec) c.diagnostics.push_back({dir, 0, 0, "cannot list the directory: " + ec.message()});
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      auto r = load_scenario(f);
+      c.diagnostics.insert(c.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
+      if (!r.scenario) continue;
+      if (auto [at, fresh] = names.emplace(r.scenario->name, f); !fresh) {
+        c.diagnostics.push_back({f, 0, 0, "duplicate scenario name '" + r.scenario->name + "' (also " + at->second + ")"});
+        continue;
+      }
+      c.scenarios.push_back(std::move(*r.scenario));
+    }
   }
   std::sort(c.scenarios.begin(), c.scenarios.end(), [](const Scenario& a, const Scenario& b) {
     return std::pair(ordinal(a.phase), a.name) < std::pair(ordinal(b.phase), b.name);

@@ -4,7 +4,10 @@
 #include <fstream>
 #include <set>
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <chrono>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -145,6 +148,113 @@ TEST(Loader, MissingFileIsADiagnostic) {
   const auto r = load_scenario("/nonexistent/none.toml");
   ASSERT_EQ(r.diagnostics.size(), 1u);
   EXPECT_NE(r.diagnostics[0].message.find("cannot read"), std::string::npos);
+}
+
+// Only a regular file of at most 1 MiB is read: /dev/zero would never end, a FIFO would
+// wait for a writer, and a directory named x.toml is no schema problem.
+TEST(Loader, OnlyARegularFileOfAtMost1MiBIsRead) {
+  const auto dir = fs::temp_directory_path() / ("rdpfault-files-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "x.toml");
+  ASSERT_EQ(::mkfifo((dir / "fifo.toml").c_str(), 0600), 0);
+  { std::ofstream(dir / "big.toml") << std::string(kMaxScenarioFileBytes + 1, '#'); }
+  { std::ofstream(dir / "example.toml") << kValid; }
+  const auto start = std::chrono::steady_clock::now();
+  const std::pair<std::string, std::string> cases[] = {
+      {"/dev/zero", "is a character device, not a scenario file"},
+      {(dir / "fifo.toml").string(), "is a FIFO, not a scenario file"},
+      {(dir / "x.toml").string(), "is a directory, not a scenario file"},
+      {(dir / "big.toml").string(), "is larger than 1024 KiB"},
+      {(dir / "none.toml").string(), "cannot read the file: no such file or directory"},
+  };
+  for (const auto& [path, message] : cases) {
+    const auto r = load_scenario(path);
+    EXPECT_FALSE(r.scenario);
+    ASSERT_EQ(r.diagnostics.size(), 1u) << path;
+    EXPECT_EQ(r.diagnostics[0].file, path);
+    EXPECT_NE(r.diagnostics[0].message.find(message), std::string::npos) << r.diagnostics[0].to_string();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << "nothing waited or read without end";
+  // Exactly 1 MiB of comments is still read (and found to be no scenario).
+  fs::resize_file(dir / "big.toml", kMaxScenarioFileBytes);
+  const auto at_cap = load_scenario((dir / "big.toml").string());
+  ASSERT_FALSE(at_cap.diagnostics.empty());
+  EXPECT_EQ(at_cap.diagnostics[0].message.find("larger than"), std::string::npos) << at_cap.diagnostics[0].to_string();
+
+  // In a catalog the same entries are named, and the good file still loads.
+  const auto c = load_catalog(dir.string());
+  ASSERT_EQ(c.scenarios.size(), 1u);
+  EXPECT_EQ(c.scenarios[0].name, "example");
+  std::set<std::string> named;
+  for (const auto& d : c.diagnostics) named.insert(fs::path(d.file).filename().string());
+  EXPECT_EQ(named, (std::set<std::string>{"x.toml", "fifo.toml", "big.toml"}));
+  fs::remove_all(dir);
+}
+
+TEST(Catalog, SeveralDirectoriesMakeOneCatalogAndANameInTwoIsNamedTwice) {
+  const auto base = fs::temp_directory_path() / ("rdpfault-dirs-" + std::to_string(::getpid()));
+  fs::create_directories(base / "builtin" / "licensing");
+  fs::create_directories(base / "team");
+  { std::ofstream(base / "builtin" / "licensing" / "example.toml") << kValid; }
+  std::string other = kValid;
+  other.replace(other.find("name = \"example\""), 16, "name = \"other\"");
+  { std::ofstream(base / "team" / "other.toml") << other; }
+  auto c = load_catalogs({(base / "builtin").string(), (base / "team").string()});
+  EXPECT_TRUE(c.diagnostics.empty()) << c.diagnostics[0].to_string();
+  ASSERT_EQ(c.scenarios.size(), 2u);
+  { std::ofstream(base / "team" / "example.toml") << kValid; }
+  c = load_catalogs({(base / "builtin").string(), (base / "team").string()});
+  ASSERT_EQ(c.scenarios.size(), 2u);
+  ASSERT_EQ(c.diagnostics.size(), 1u);
+  EXPECT_NE(c.diagnostics[0].message.find("duplicate scenario name 'example' (also " +
+                                          (base / "builtin" / "licensing" / "example.toml").string()),
+            std::string::npos)
+      << c.diagnostics[0].to_string();
+  c = load_catalogs({(base / "missing").string()});
+  ASSERT_EQ(c.diagnostics.size(), 1u);
+  EXPECT_NE(c.diagnostics[0].message.find("not a directory"), std::string::npos);
+  fs::remove_all(base);
+}
+
+// The codes a scenario expects are checked against the tables `rdpfault explain` uses, so a
+// typo shows in `rdpfault validate` instead of as a run that can never pass.
+TEST(Loader, ExpectedCodesMustBeKnownWithTheClosestSuggested) {
+  struct Case {
+    std::string from, to, message;
+  };
+  const Case cases[] = {
+      {"freerdp_error = \"ERRINFO_SERVER_DENIED_CONNECTION\"", "freerdp_error = \"ERRINFO_SERVER_DENIED_CONECTION\"",
+       "expect.freerdp_error: 'ERRINFO_SERVER_DENIED_CONECTION' is not a FreeRDP error name rdpfault knows (did you mean "
+       "'ERRINFO_SERVER_DENIED_CONNECTION'?)"},
+      {"freerdp_error = \"ERRINFO_SERVER_DENIED_CONNECTION\"", "freerdp_error = \"ERRCONNECT_SOMETHING_ELSE\"",
+       "is not a FreeRDP error name rdpfault knows; `rdpfault explain` lists the codes"},
+      {"error_info = 0x7", "error_info = 0x8", "expect.error_info: 0x8 is not an ERRINFO code rdpfault knows"},
+      {"code = 0x904", "code = 0x905", "expect.mstsc.code: 0x905 is not an mstsc disconnect code rdpfault knows (did you mean 0x904"},
+      {"code = 0x904", "code = 0x12345678", "0x12345678 is not an mstsc disconnect code rdpfault knows (`rdpfault explain` lists the codes)"},
+      {"extended = 0x7", "extended = 0x999", "expect.mstsc.extended: 0x999 is not an mstsc extended code"},
+  };
+  for (const auto& c : cases) {
+    std::string text = kValid;
+    ASSERT_NE(text.find(c.from), std::string::npos) << c.from;
+    text.replace(text.find(c.from), c.from.size(), c.to);
+    const auto r = parse_scenario(text, "x.toml");
+    ASSERT_EQ(r.diagnostics.size(), 1u) << c.to;
+    EXPECT_NE(r.diagnostics[0].message.find(c.message), std::string::npos) << r.diagnostics[0].to_string();
+    std::istringstream lines(text);
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) {
+      ++n;
+      if (line == c.to) break;
+    }
+    EXPECT_EQ(r.diagnostics[0].line, n) << c.to;
+  }
+  // Known ones pass: an extended code that is an ERRINFO value, and ERRBASE_SUCCESS.
+  std::string text = kValid;
+  text.replace(text.find("extended = 0x7"), 14, "extended = 0x102");
+  text.replace(text.find("freerdp_error = \"ERRINFO_SERVER_DENIED_CONNECTION\""), 50,
+               "freerdp_error = \"ERRBASE_SUCCESS\"");
+  const auto ok = parse_scenario(text, "x.toml");
+  EXPECT_TRUE(ok.scenario) << ok.diagnostics[0].to_string();
 }
 
 TEST(Catalog, TheShippedCatalogLoadsAndCoversEveryPhaseGroup) {

@@ -4,6 +4,7 @@
 /// the catalog as documentation (docs/scenarios.md, `rdpfault list`).
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,10 @@
 #include "rdpfault/harness/runner.hpp"
 
 namespace rdpfault::harness {
+
+/// The version of rdpfault, as `rdpfault --version` prints it: `git describe` at build time,
+/// else the project version (cmake/WriteVersion.cmake). Every report records it.
+std::string_view version() noexcept;
 
 /// "failed in security_upgrade: ERRCONNECT_TLS_CONNECT_FAILED, certificate expired, 1 TCP connection"
 std::string describe_symptom(const ConnectResult& r);

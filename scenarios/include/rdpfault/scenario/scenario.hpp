@@ -175,16 +175,25 @@ struct LoadResult {
 LoadResult parse_scenario(std::string_view toml_text, std::string file,
                           std::optional<std::string> expected_name = std::nullopt,
                           std::optional<std::string> expected_phase = std::nullopt);
+/// The largest scenario file load_scenario reads (the catalog's are under 4 KiB).
+inline constexpr std::uint64_t kMaxScenarioFileBytes = 1024 * 1024;
+
 /// Reads `path` and parses it; the name must equal the file's stem, and when the parent
-/// directory is a phase name, the phase must equal it.
+/// directory is a phase name, the phase must equal it. Only a regular file of at most
+/// kMaxScenarioFileBytes is read: anything else (a directory, a FIFO, a device, a bigger
+/// file) is one diagnostic saying what it is.
 LoadResult load_scenario(const std::string& path);
 
 struct Catalog {
   std::vector<Scenario> scenarios;  ///< Sorted by phase, then name.
   std::vector<Diagnostic> diagnostics;
 };
-/// Every *.toml under `dir`, recursively. Duplicate names are diagnostics.
+/// Every *.toml under `dir`, recursively. Duplicate names are diagnostics; so is a *.toml
+/// that is not a regular file.
 Catalog load_catalog(const std::string& dir);
+/// Every *.toml under each of `dirs`, as one catalog: a name found in two places is a
+/// diagnostic naming both files (the first one found is kept).
+Catalog load_catalogs(const std::vector<std::string>& dirs);
 
 std::string_view to_string(Reachability) noexcept;
 std::string_view to_string(CertificateKind) noexcept;
