@@ -8,7 +8,7 @@
 
 namespace rdpfault::cli {
 
-const Described kExitCodes[4] = {
+const Described kExitCodes[5] = {
     {"0", "success: every scenario behaved, the files are valid, the client connected"},
     {"1", "the command ran and found a problem: a scenario misbehaved, a scenario file has problems "
           "(validate), the client did not reach the active session (connect, demo), no code matched "
@@ -17,6 +17,9 @@ const Described kExitCodes[4] = {
           "scenario name, a file that is not a valid scenario (run), a path given that does not exist"},
     {"3", "an environment problem: a port in use, the FreeRDP driver missing, a file that cannot be "
           "written, a server that cannot start"},
+    {"128+N", "stopped by signal N (130: Ctrl-C, 143: SIGTERM): run ends the scenarios under way, "
+              "leaves no process or temporary file behind and writes its reports, which mark the "
+              "interrupted scenarios"},
 };
 
 const Described kEnvironmentVariables[5] = {

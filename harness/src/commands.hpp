@@ -36,7 +36,7 @@ struct Described {
   const char* name;
   const char* text;
 };
-extern const Described kExitCodes[4];
+extern const Described kExitCodes[5];
 extern const Described kEnvironmentVariables[5];
 
 /// The scenario called `name`, or nullptr after printing a "did you mean" to stderr.

@@ -46,9 +46,24 @@ expect("rdpfault --version exited ${rc}" rc EQUAL 0)
 string(REGEX MATCH "^rdpfault [0-9]+\\.[0-9]+" v "${out}")
 expect("rdpfault --version printed '${out}'" v)
 
-execute_process(COMMAND ${env} ${root}/bin/rdpfault run -v --jobs 1 tls-cert-expired
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
-expect("the unpacked rdpfault could not run tls-cert-expired (${rc}):\n${out}\n${err}" rc EQUAL 0)
+# A few scenarios of different kinds (a certificate, NLA, the server's error info), from the
+# package's own files only.
+execute_process(COMMAND ${env} ${root}/bin/rdpfault run -v --jobs 2 tls-cert-expired nla-wrong-saved-password
+                        errinfo-server-denied --json ${WORK}/run.json
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 180)
+expect("the unpacked rdpfault could not run its scenarios (${rc}):\n${out}\n${err}" rc EQUAL 0)
+file(READ ${WORK}/run.json report)
+string(JSON passed GET "${report}" passed)
+string(JSON version GET "${report}" version)
+expect("the report says ${passed} of 3 passed" passed EQUAL 3)
+expect("the report names no version" version)
+execute_process(COMMAND ${env} ${root}/bin/rdpfault list --names OUTPUT_VARIABLE names_out TIMEOUT 30)
+file(GLOB_RECURSE shipped ${root}/share/rdpfault/catalog/*.toml)
+list(LENGTH shipped n_shipped)
+string(REGEX MATCHALL "\n" lines "\n${names_out}")
+list(LENGTH lines n_listed)
+math(EXPR n_listed "${n_listed} - 1")
+expect("list --names shows ${n_listed} scenarios, the package has ${n_shipped}" n_listed EQUAL n_shipped)
 string(FIND "${err}" "catalog ${root}/share/rdpfault/catalog" at)
 expect("the unpacked rdpfault did not use its own catalog:\n${err}" at GREATER -1)
 string(FIND "${err}" "driver ${root}/libexec/rdpfault/rdpfault-driver" at)
