@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -573,15 +574,75 @@ ScenarioOutcome run_scenario(const scenario::Scenario& s, const RunnerOptions& o
   return o;
 }
 
+namespace {
+
+/// What a configuration's faults plan to hold the run: their after_ms and *_ms parameters.
+int planned_hold_ms(const scenario::ServerSpec& server) {
+  long long ms = 0;
+  for (const auto& f : server.faults) {
+    ms += f.where.after_ms;
+    if (!f.unit) continue;
+    const auto p = f.unit->params();
+    if (!p.is_object()) continue;
+    for (const auto& [key, value] : p.items()) {
+      if (key.size() > 3 && key.compare(key.size() - 3, 3, "_ms") == 0 && value.is_number()) {
+        ms += value.get<long long>();
+      }
+    }
+  }
+  return static_cast<int>(std::min<long long>(ms, 3'600'000));
+}
+
+constexpr int kRunFloorMs = 300;  // A run with no wait: server, driver process, FreeRDP.
+
+}  // namespace
+
+int expected_cost_ms(const scenario::Scenario& s) {
+  auto run = [](const scenario::ServerSpec& srv, const scenario::ClientSpec& c, const scenario::Expectation& e) {
+    return kRunFloorMs + scenario::deliberate_wait_ms(srv, c, e, planned_hold_ms(srv));
+  };
+  return run(s.server, s.client, s.expect) + run(s.fixed_server, s.fixed_client, s.expect_after_fix);
+}
+
+std::vector<std::size_t> schedule(const std::vector<const scenario::Scenario*>& scenarios) {
+  std::vector<std::size_t> order(scenarios.size());
+  std::vector<int> cost(scenarios.size());
+  for (std::size_t i = 0; i < scenarios.size(); ++i) order[i] = i, cost[i] = expected_cost_ms(*scenarios[i]);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
+  return order;
+}
+
+std::vector<std::size_t> shard(const std::vector<const scenario::Scenario*>& scenarios, int k, int n) {
+  if (n < 1 || k < 1 || k > n) throw std::invalid_argument("shard K/N needs 1 <= K <= N");
+  std::vector<std::size_t> order(scenarios.size());
+  std::vector<int> cost(scenarios.size());
+  for (std::size_t i = 0; i < scenarios.size(); ++i) order[i] = i, cost[i] = expected_cost_ms(*scenarios[i]);
+  // Most costly first, ties by name: the same split whatever order the catalog was read in.
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return cost[a] != cost[b] ? cost[a] > cost[b] : scenarios[a]->name < scenarios[b]->name;
+  });
+  std::vector<long long> load(static_cast<std::size_t>(n), 0);
+  std::vector<std::size_t> mine;
+  for (auto i : order) {
+    const auto least = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[least] += cost[i];
+    if (least == static_cast<std::size_t>(k - 1)) mine.push_back(i);
+  }
+  std::sort(mine.begin(), mine.end());
+  return mine;
+}
+
 std::vector<ScenarioOutcome> run_all(const std::vector<const scenario::Scenario*>& scenarios,
                                      const RunnerOptions& options) {
   std::vector<ScenarioOutcome> out(scenarios.size());
+  const auto order = schedule(scenarios);  // Longest first; results stay in the given order.
   std::atomic<std::size_t> next{0};
   std::mutex report_mu;
   auto worker = [&] {
     for (;;) {
-      const std::size_t i = next++;
-      if (i >= scenarios.size()) return;
+      const std::size_t at = next++;
+      if (at >= scenarios.size()) return;
+      const std::size_t i = order[at];
       if (options.cancel_requested && options.cancel_requested()) {
         out[i].scenario = scenarios[i];  // Never started: reported as interrupted.
         out[i].interrupted = true;

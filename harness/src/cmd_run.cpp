@@ -86,7 +86,26 @@ struct RunOptions {
   std::string color = "auto";
   std::uint64_t seed = 0;
   bool seed_given = false;
+  std::string shard;  ///< "K/N", or empty.
 };
+
+/// "K/N" with 1 <= K <= N <= 1000, or a UsageError naming the value.
+std::pair<int, int> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  int k = 0, n = 0;
+  try {
+    std::size_t used = 0;
+    if (slash == std::string::npos) throw std::invalid_argument("");
+    k = std::stoi(text.substr(0, slash), &used);
+    if (used != slash) throw std::invalid_argument("");
+    n = std::stoi(text.substr(slash + 1), &used);
+    if (used != text.size() - slash - 1) throw std::invalid_argument("");
+  } catch (const std::exception&) {
+    throw UsageError("--shard " + text + ": expected K/N, e.g. 2/4");
+  }
+  if (n < 1 || n > 1000 || k < 1 || k > n) throw UsageError("--shard " + text + ": K and N must satisfy 1 <= K <= N <= 1000");
+  return {k, n};
+}
 
 /// The signal that asked `run` to stop (SIGINT, SIGTERM), or 0. A second one of either kills
 /// at once (the handler is reset), as a user pressing Ctrl-C twice expects.
@@ -176,6 +195,17 @@ int run_run(const RunOptions& o) {
     choose(s);
   }
   for (const auto& s : from_files) choose(&s);
+  std::size_t before_shard = chosen.size();
+  if (!o.shard.empty()) {
+    const auto [k, n] = parse_shard(o.shard);
+    std::vector<const Scenario*> part;
+    for (auto i : harness::shard(chosen, k, n)) part.push_back(chosen[i]);
+    chosen = std::move(part);
+    if (chosen.empty()) {
+      std::cerr << "rdpfault: shard " << o.shard << " of " << before_shard << " scenario(s) is empty\n";
+      return kOk;
+    }
+  }
   if (chosen.empty()) {
     if (problems > 0) {
       std::cerr << "rdpfault: no valid scenario to run\n";
@@ -190,7 +220,9 @@ int run_run(const RunOptions& o) {
   }
   if (o.verbose) {
     std::cerr << "rdpfault " << harness::version() << ": " << chosen.size() << " scenario(s), " << o.jobs
-              << " at a time\n";
+              << " at a time";
+    if (!o.shard.empty()) std::cerr << " (shard " << o.shard << " of " << before_shard << ")";
+    std::cerr << "\n";
     for (const auto& d : dirs) std::cerr << "rdpfault: catalog " << d << "\n";
     std::cerr << "rdpfault: driver " << driver.path << " (" << driver.how << ")\n";
     std::cerr << "rdpfault: open files: soft limit " << old_limit
@@ -299,6 +331,18 @@ Subcommand add_run(CLI::App& app) {
   sub->add_option("--color", o->color, "Colour PASS and FAIL: auto (on a terminal, unless NO_COLOR is set), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
+  sub->add_option("--shard", o->shard,
+                  "Run only part K of N (e.g. 2/4) of the chosen scenarios: a stable split balanced by their "
+                  "expected waits, so N CI jobs together run each scenario once")
+      ->type_name("K/N")
+      ->check([](const std::string& v) {
+        try {
+          parse_shard(v);
+        } catch (const UsageError& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      });
   sub->add_option("--seed", o->seed, "Seed every scenario's faults with this (replays a run; reports record the seed)")
       ->check(whole_number(0, kMaxU64))
       ->each([o](const std::string&) { o->seed_given = true; });
@@ -307,7 +351,8 @@ Subcommand add_run(CLI::App& app) {
       "  rdpfault run tls-cert-expired                  one scenario, broken then fixed\n"
       "  rdpfault run --all --jobs 2 --junit report.xml the whole catalog, with a JUnit report\n"
       "  rdpfault run ./my-cause.toml tls-unknown-ca    a file of your own next to a catalog scenario\n"
-      "  rdpfault run --all --catalog builtin --catalog ./team-scenarios");
+      "  rdpfault run --all --catalog builtin --catalog ./team-scenarios\n"
+      "  rdpfault run --all --shard 2/4 --junit part2.xml   the second of four CI jobs");
   return {sub, [o] { return run_run(*o); }};
 }
 

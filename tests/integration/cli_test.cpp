@@ -354,6 +354,14 @@ TEST(Cli, RunOnATerminalShowsAMovingProgressLineThatFits) {
   EXPECT_NE(r.screen.find("1 scenarios: 1 passed, 0 failed"), std::string::npos) << without_escapes(r.screen);
 }
 
+TEST(Cli, ABadShardIsAUsageErrorNamingIt) {
+  for (const char* bad : {"3/2", "0/4", "x", "1/", "2/4x"}) {
+    const auto r = run_cli({"run", "--all", "--shard", bad});
+    EXPECT_EQ(r.status, 2) << bad << ": " << r.out;
+    EXPECT_NE(r.out.find(std::string("--shard ") + bad), std::string::npos) << r.out;
+  }
+}
+
 /// Processes whose environment holds `needle` (e.g. "TMPDIR=/tmp/x"): what a run left running.
 std::vector<int> processes_with_env(const std::string& needle) {
   std::vector<int> out;

@@ -75,6 +75,21 @@ RunRecord run_once(const scenario::ServerSpec& server, const scenario::ClientSpe
 /// A fresh seed (below 2^63, so a scenario file can hold it).
 std::uint64_t random_seed();
 
+/// What a scenario is expected to take, from its file alone: both runs' deliberate waits
+/// (scenario::deliberate_wait_ms, with the holds its faults plan: their after_ms and every
+/// *_ms parameter) plus a floor per run for the connection itself. Used to schedule and shard.
+int expected_cost_ms(const scenario::Scenario& s);
+
+/// The order run_all starts `scenarios` in: the most expected cost first (ties: as given), so
+/// the long waits overlap instead of starting last. Indices into `scenarios`.
+std::vector<std::size_t> schedule(const std::vector<const scenario::Scenario*>& scenarios);
+
+/// Shard `k` of `n` (1 <= k <= n): a stable split balanced by expected cost (each scenario,
+/// most costly first, goes to the shard with the least cost so far; ties by name), so N CI
+/// jobs each running `run --shard K/N` together run every scenario once. Indices into
+/// `scenarios`, in the order given.
+std::vector<std::size_t> shard(const std::vector<const scenario::Scenario*>& scenarios, int k, int n);
+
 /// Broken run, then fixed run.
 ScenarioOutcome run_scenario(const scenario::Scenario& s, const RunnerOptions& options);
 
