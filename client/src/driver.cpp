@@ -16,6 +16,7 @@
 #include <freerdp/error.h>
 #include <freerdp/event.h>
 #include <freerdp/freerdp.h>
+#include <freerdp/gdi/gdi.h>
 #include <freerdp/primitives.h>
 #include <freerdp/settings.h>
 #include <freerdp/update.h>
@@ -38,9 +39,23 @@ constexpr std::size_t kMaxLogLine = 300;
 class Driver;
 Driver* g_driver = nullptr;  // The WLog callback has no user pointer; one driver per process.
 
+/// The GDI's own handlers for what ours watch; ours notice the update, then call these. Null
+/// until gdi_init (PostConnect).
+struct GdiHandlers {
+  pBeginPaint begin_paint;
+  pEndPaint end_paint;
+  pBitmapUpdate bitmap_update;
+  pSurfaceBits surface_bits;
+  pDesktopResize desktop_resize;
+};
+
 struct DriverContext {
   rdpContext base;
   Driver* driver;
+  GdiHandlers gdi;  // FreeRDP allocates the context zeroed.
+  /// FreeRDP's own pointer handlers, set aside until PostConnect (see hold_pointer_updates).
+  rdpPointerUpdate freerdp_pointer;
+  bool pointer_held;
 };
 
 class Driver {
@@ -349,35 +364,205 @@ DWORD verify_changed_certificate(freerdp* instance, const char*, UINT16, const c
 
 BOOL authenticate(freerdp*, char**, char**, char**) { return FALSE; }  // No one to ask.
 
-BOOL bitmap_update(rdpContext* context, const BITMAP_UPDATE*);
-BOOL surface_bits(rdpContext* context, const SURFACE_BITS_COMMAND*);
+DriverContext* driver_context(rdpContext* context) { return reinterpret_cast<DriverContext*>(context); }
 
-/// FreeRDP resets the update callbacks while it connects (and reconnects); set ours again
-/// once the session is up, or every later update would fail with no handler.
-BOOL paint_ok(rdpContext*) { return TRUE; }
+/// The GDI's screen: what drawing since BeginPaint touched is its invalid region. Null before
+/// gdi_init.
+HGDI_WND screen(rdpContext* context) {
+  const rdpGdi* gdi = context->gdi;
+  if (!gdi || !gdi->primary || !gdi->primary->hdc || !gdi->primary->hdc->hwnd) return nullptr;
+  HGDI_WND w = gdi->primary->hdc->hwnd;
+  return w->invalid ? w : nullptr;
+}
 
-/// Without a GDI nobody paints: FreeRDP's update_end_paint() reports failure when EndPaint is
-/// unset, which would drop the connection at the first update. Ours accept every update.
+/// Nothing shows the screen: forget what was drawn, so the next EndPaint sees only its own.
+void clear_invalid(rdpContext* context) {
+  if (HGDI_WND w = screen(context)) {
+    w->invalid->null = TRUE;
+    w->ninvalid = 0;
+  }
+}
+
+/// FreeRDP's update_end_paint() reports failure when EndPaint is unset, which would drop the
+/// connection at the first update; 2.11's GDI sets no Begin/EndPaint (a client's window does).
+BOOL begin_paint(rdpContext* context) {
+  auto* c = driver_context(context);
+  if (c->gdi.begin_paint) return c->gdi.begin_paint(context);
+  clear_invalid(context);
+  return TRUE;
+}
+
+/// The server drew something (an order, a cached bitmap, a glyph...): the session is painted.
+BOOL end_paint(rdpContext* context) {
+  auto* c = driver_context(context);
+  if (HGDI_WND w = screen(context); w && !w->invalid->null) c->driver->on_paint();
+  if (c->gdi.end_paint) return c->gdi.end_paint(context);
+  clear_invalid(context);
+  return TRUE;
+}
+
+BOOL bitmap_update(rdpContext* context, const BITMAP_UPDATE* update) {
+  auto* c = driver_context(context);
+  c->driver->on_paint();
+  return c->gdi.bitmap_update ? c->gdi.bitmap_update(context, update) : TRUE;
+}
+
+BOOL surface_bits(rdpContext* context, const SURFACE_BITS_COMMAND* cmd) {
+  auto* c = driver_context(context);
+  c->driver->on_paint();
+  return c->gdi.surface_bits ? c->gdi.surface_bits(context, cmd) : TRUE;
+}
+
+/// The server changed the desktop size (a Deactivate-Reactivate, or a reconnection): the GDI's
+/// screen follows, or later updates would be clipped to the old one.
+BOOL desktop_resize(rdpContext* context) {
+  auto* c = driver_context(context);
+  if (c->gdi.desktop_resize) return c->gdi.desktop_resize(context);
+  if (!context->gdi) return TRUE;
+  return gdi_resize(context->gdi, freerdp_settings_get_uint32(context->settings, FreeRDP_DesktopWidth),
+                    freerdp_settings_get_uint32(context->settings, FreeRDP_DesktopHeight));
+}
+
+/// An update nobody here draws or shows (a sound, keyboard LEDs, RAIL windows...) is accepted:
+/// FreeRDP 2.11 fails the PDU, and with it the connection, when a callback it calls is unset.
+template <typename... Args>
+void accept_if_unset(BOOL (*&slot)(rdpContext*, Args...)) {
+  if (!slot) slot = [](rdpContext*, Args...) -> BOOL { return TRUE; };
+}
+
+/// Ours for what the driver watches, chained to the GDI's once gdi_init has set them. Set
+/// before connecting and again in PostConnect (FreeRDP may reset the callbacks while it
+/// connects); a handler is saved only when it is not ours, so ours never call themselves.
 void set_update_callbacks(rdpUpdate* update) {
-  update->BeginPaint = paint_ok;
-  update->EndPaint = paint_ok;
+  auto* c = driver_context(update->context);
+  auto save = [](auto& saved, auto current, auto ours) {
+    if (current && current != ours) saved = current;
+  };
+  save(c->gdi.begin_paint, update->BeginPaint, &begin_paint);
+  save(c->gdi.end_paint, update->EndPaint, &end_paint);
+  save(c->gdi.bitmap_update, update->BitmapUpdate, &bitmap_update);
+  save(c->gdi.surface_bits, update->SurfaceBits, &surface_bits);
+  save(c->gdi.desktop_resize, update->DesktopResize, &desktop_resize);
+  update->BeginPaint = begin_paint;
+  update->EndPaint = end_paint;
   update->BitmapUpdate = bitmap_update;
   update->SurfaceBits = surface_bits;
+  update->DesktopResize = desktop_resize;
 }
 
-/// FreeRDP may reset the update callbacks while it connects and reconnects: set them again.
+/// Every update callback FreeRDP 2.11 calls for what a server sends: whatever the GDI (and the
+/// caches gdi_init registers) left unset accepts the update. gdi_init unsets some itself
+/// (MultiDstBlt, SaveBitmap...), so this runs again after it. The *OrderInfo hooks are left
+/// alone: they are FreeRDP's debugging hooks, and xfreerdp sets none either.
+void accept_unhandled_updates(rdpUpdate* u) {
+  accept_if_unset(u->SetBounds);
+  accept_if_unset(u->Synchronize);
+  accept_if_unset(u->Palette);
+  accept_if_unset(u->PlaySound);
+  accept_if_unset(u->SetKeyboardIndicators);
+  accept_if_unset(u->SetKeyboardImeStatus);
+  accept_if_unset(u->SurfaceFrameMarker);
+  accept_if_unset(u->SaveSessionInfo);
+  accept_if_unset(u->ServerStatusInfo);
+  rdpPointerUpdate* p = u->pointer;
+  accept_if_unset(p->PointerPosition);
+  accept_if_unset(p->PointerSystem);
+  accept_if_unset(p->PointerColor);
+  accept_if_unset(p->PointerNew);
+  accept_if_unset(p->PointerCached);
+  accept_if_unset(p->PointerLarge);
+  rdpPrimaryUpdate* o = u->primary;
+  accept_if_unset(o->DstBlt);
+  accept_if_unset(o->PatBlt);
+  accept_if_unset(o->ScrBlt);
+  accept_if_unset(o->OpaqueRect);
+  accept_if_unset(o->DrawNineGrid);
+  accept_if_unset(o->MultiDstBlt);
+  accept_if_unset(o->MultiPatBlt);
+  accept_if_unset(o->MultiScrBlt);
+  accept_if_unset(o->MultiOpaqueRect);
+  accept_if_unset(o->MultiDrawNineGrid);
+  accept_if_unset(o->LineTo);
+  accept_if_unset(o->Polyline);
+  accept_if_unset(o->MemBlt);
+  accept_if_unset(o->Mem3Blt);
+  accept_if_unset(o->SaveBitmap);
+  accept_if_unset(o->GlyphIndex);
+  accept_if_unset(o->FastIndex);
+  accept_if_unset(o->FastGlyph);
+  accept_if_unset(o->PolygonSC);
+  accept_if_unset(o->PolygonCB);
+  accept_if_unset(o->EllipseSC);
+  accept_if_unset(o->EllipseCB);
+  rdpSecondaryUpdate* c = u->secondary;
+  accept_if_unset(c->CacheBitmap);
+  accept_if_unset(c->CacheBitmapV2);
+  accept_if_unset(c->CacheBitmapV3);
+  accept_if_unset(c->CacheColorTable);
+  accept_if_unset(c->CacheGlyph);
+  accept_if_unset(c->CacheGlyphV2);
+  accept_if_unset(c->CacheBrush);
+  rdpAltSecUpdate* a = u->altsec;
+  accept_if_unset(a->CreateOffscreenBitmap);
+  accept_if_unset(a->SwitchSurface);
+  accept_if_unset(a->CreateNineGridBitmap);
+  accept_if_unset(a->FrameMarker);
+  accept_if_unset(a->StreamBitmapFirst);
+  accept_if_unset(a->StreamBitmapNext);
+  accept_if_unset(a->DrawGdiPlusFirst);
+  accept_if_unset(a->DrawGdiPlusNext);
+  accept_if_unset(a->DrawGdiPlusEnd);
+  accept_if_unset(a->DrawGdiPlusCacheFirst);
+  accept_if_unset(a->DrawGdiPlusCacheNext);
+  accept_if_unset(a->DrawGdiPlusCacheEnd);
+  rdpWindowUpdate* w = u->window;
+  accept_if_unset(w->WindowCreate);
+  accept_if_unset(w->WindowUpdate);
+  accept_if_unset(w->WindowIcon);
+  accept_if_unset(w->WindowCachedIcon);
+  accept_if_unset(w->WindowDelete);
+  accept_if_unset(w->NotifyIconCreate);
+  accept_if_unset(w->NotifyIconUpdate);
+  accept_if_unset(w->NotifyIconDelete);
+  accept_if_unset(w->MonitoredDesktop);
+  accept_if_unset(w->NonMonitoredDesktop);
+}
+
+/// FreeRDP's pointer handlers keep every pointer in context->cache, which gdi_init makes in
+/// PostConnect; a pointer update read with the Font Map, before PostConnect, would find no
+/// cache. Until then pointer updates are accepted and dropped.
+void hold_pointer_updates(rdpUpdate* update) {
+  auto* c = driver_context(update->context);
+  if (c->pointer_held) return;
+  c->freerdp_pointer = *update->pointer;
+  c->pointer_held = true;
+  rdpPointerUpdate* p = update->pointer;
+  p->PointerPosition = nullptr;
+  p->PointerSystem = nullptr;
+  p->PointerColor = nullptr;
+  p->PointerNew = nullptr;
+  p->PointerCached = nullptr;
+  p->PointerLarge = nullptr;
+  accept_unhandled_updates(update);
+}
+
+void release_pointer_updates(rdpUpdate* update) {
+  auto* c = driver_context(update->context);
+  if (!c->pointer_held || !update->context->cache) return;
+  *update->pointer = c->freerdp_pointer;
+  c->pointer_held = false;
+}
+
+/// The session is active: a GDI draws what the server sends (32 bpp, into memory). FreeRDP 2.11
+/// keeps its caches (pointers, bitmaps, glyphs, brushes...) in context->cache, which gdi_init
+/// makes; without it xrdp's first New Pointer update made FreeRDP's pointer handler dereference
+/// a null cache (SIGSEGV in libfreerdp2 under freerdp_check_fds). freerdp_reconnect() does not
+/// call PostConnect; should it run again, the GDI it made is kept (gdi_free is in run()).
 BOOL post_connect(freerdp* instance) {
+  if (!instance->context->gdi && !gdi_init(instance, PIXEL_FORMAT_BGRX32)) return FALSE;
+  release_pointer_updates(instance->update);
   set_update_callbacks(instance->update);
-  return TRUE;
-}
-
-BOOL bitmap_update(rdpContext* context, const BITMAP_UPDATE*) {
-  reinterpret_cast<DriverContext*>(context)->driver->on_paint();
-  return TRUE;
-}
-
-BOOL surface_bits(rdpContext* context, const SURFACE_BITS_COMMAND*) {
-  reinterpret_cast<DriverContext*>(context)->driver->on_paint();
+  accept_unhandled_updates(instance->update);
   return TRUE;
 }
 
@@ -437,6 +622,7 @@ int Driver::run() {
   configure(instance_->settings);
   // Updates may arrive in the same read as the Font Map, before PostConnect: set them now.
   set_update_callbacks(instance_->update);
+  hold_pointer_updates(instance_->update);
   PubSub_SubscribeErrorInfo(instance_->context->pubSub, error_info_handler);
 
   std::thread wd([this] { watchdog(); });
@@ -458,6 +644,7 @@ int Driver::run() {
   }
   auto result = finish(ok, final_err, std::move(tls_error), disconnected);
   if (ok) freerdp_disconnect(instance_);
+  gdi_free(instance_);  // Also frees context->cache; does nothing when PostConnect never ran.
   {
     std::lock_guard lock(wd_mu_);
     done_ = true;
