@@ -1,14 +1,18 @@
 // Independent RDP clients from Debian against the fake server: xfreerdp (FreeRDP's own X11
 // client) and rdesktop 1.9, each under Xvfb. A server only our driver accepts is not done.
+// And the other way round: our driver against a real server, Debian's xrdp 0.9.21.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include <gtest/gtest.h>
 
 #include "../support/process.hpp"
 #include "../support/server_fixture.hpp"
+#include "../support/xrdp.hpp"
 #include "rdpfault/harness/runner.hpp"
 #include "rdpfault/scenario/scenario.hpp"
 
@@ -164,6 +168,43 @@ TEST(Interop, RdesktopIsDeniedThenConnectsAfterTheFix) {
     env.stop();
     std::filesystem::remove_all(dir);
   }
+}
+
+// The library driver (rdpfault-driver, FreeRDP 2.11) survives a real server's updates. xrdp
+// sends at once what our fake server never does, a New Pointer update among them; the driver
+// once installed four update callbacks and no GDI, and died of SIGSEGV inside libfreerdp2
+// right after reaching xrdp's active session (5 of 5 connections; FreeRDP's pointer handler
+// needs the caches gdi_init makes). Several connections, one after another, each staying past
+// the first update; the same against ours.
+TEST(Interop, DriverReachesXrdpAndPaintsWithoutCrashing) {
+  ASSERT_TRUE(test::XrdpServer::available()) << test::XrdpServer::kBinary << " is not installed (Debian package xrdp)";
+  test::XrdpServer xrdp;
+  test::RunningServer ours;
+  constexpr int kConnections = 5;
+  const std::pair<const char*, ConnectRequest> targets[] = {{"xrdp", xrdp.request()}, {"fake server", ours.request()}};
+  for (const auto& [name, base] : targets) {
+    int crashed = 0, connected = 0, painted = 0;
+    double slowest_to_active_ms = 0;
+    for (int i = 0; i < kConnections; ++i) {
+      SCOPED_TRACE(std::string(name) + ", connection " + std::to_string(i + 1));
+      auto req = base;
+      req.stay_ms = 1500;  // Past the first update: the rest of the screen and the pointer.
+      const auto r = client::run_driver(req);
+      crashed += r.outcome == Outcome::crashed;
+      connected += r.outcome == Outcome::connected;
+      painted += r.painted;
+      double to_active_ms = 0;
+      for (const auto& t : r.phases) to_active_ms += t.phase == Phase::active ? 0 : t.ms;
+      slowest_to_active_ms = std::max(slowest_to_active_ms, to_active_ms);
+      EXPECT_NE(r.outcome, Outcome::crashed) << client::describe(r);
+      EXPECT_EQ(r.outcome, Outcome::connected) << client::describe(r);
+      EXPECT_EQ(r.phase_reached, Phase::active) << client::describe(r);
+      EXPECT_TRUE(r.painted) << client::describe(r);
+    }
+    std::cout << name << ": " << connected << "/" << kConnections << " connected, " << painted << " painted, "
+              << crashed << " crashed; slowest to the active session " << slowest_to_active_ms << " ms\n";
+  }
+  EXPECT_TRUE(xrdp.running()) << xrdp.log();
 }
 
 }  // namespace

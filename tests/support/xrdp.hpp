@@ -35,6 +35,7 @@
 
 #include "process.hpp"
 #include "rdpfault/certs/certs.hpp"
+#include "rdpfault/scenario/connect.hpp"
 
 namespace rdpfault::test {
 
@@ -42,7 +43,7 @@ class XrdpServer {
  public:
   static constexpr const char* kBinary = "/usr/sbin/xrdp";
 
-  /// Whether xrdp is installed (tests GTEST_SKIP with a reason when it is not).
+  /// Whether xrdp is installed (ci/install-deps.sh installs it).
   static bool available() { return ::access(kBinary, X_OK) == 0; }
 
   /// Starts xrdp and returns once it accepts connections (bounded: 10 s per attempt). Throws
@@ -76,6 +77,22 @@ class XrdpServer {
   const std::string& dir() const noexcept { return dir_; }
   /// PEM of the CA that signed xrdp's certificate (for localhost and 127.0.0.1).
   const std::string& ca_file() const noexcept { return ca_file_; }
+  /// A request that reaches xrdp's active session (its login screen) on `port` (0: xrdp's own;
+  /// a proxy's otherwise): our test CA, FreeRDP asking for ssl|hybrid (xrdp selects ssl), and no
+  /// password: a password would make FreeRDP ask for autologon, and xrdp would try xrdp-sesman
+  /// instead of showing its login screen.
+  ConnectRequest request(std::uint16_t port = 0) const {
+    ConnectRequest r;
+    r.host = "127.0.0.1";
+    r.port = port != 0 ? port : port_;
+    r.security = {SecurityProtocol::tls, SecurityProtocol::nla};
+    r.cert_policy = CertPolicy::trust_ca;
+    r.ca_file = ca_file_;
+    r.username = "tester";
+    r.timeout_ms = 20000;
+    r.activation_timeout_ms = 15000;
+    return r;
+  }
   /// xrdp's own log (xrdp.log: negotiation answers, TLS versions, errors) and its stdout.
   std::string log() const { return read_file(dir_ + "/xrdp.log") + read_file(dir_ + "/xrdp.out"); }
   /// Whether xrdp is still running (it has not exited or crashed).
