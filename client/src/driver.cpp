@@ -313,6 +313,8 @@ ConnectResult Driver::finish(bool ok, UINT32 err, std::string tls_error, bool di
   r.tls_error = std::move(tls_error);
   r.tcp_connections = interpose::tcp_connects.load();
   r.painted = painted_;
+  r.client = "freerdp-lib";
+  r.client_version = freerdp_get_version_string();
   r.elapsed_ms = ms();
   r.log = log_;
   r.reconnects = reconnects_;

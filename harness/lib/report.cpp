@@ -1,7 +1,11 @@
 #include "rdpfault/scenario/codes.hpp"
 #include "rdpfault/harness/report.hpp"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -97,6 +101,39 @@ nlohmann::json to_json(const scenario::Expectation& e) {
   return j;
 }
 
+namespace {
+
+/// The run's start (now minus its wall time), as ISO 8601 UTC: "2026-12-02T02:30:00Z"
+/// (JUnit's timestamp drops the Z: Ant's schema has no time zone).
+std::string started_utc(double wall_ms, bool with_zone) {
+  const auto start = std::chrono::system_clock::now() -
+                     std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double, std::milli>(wall_ms));
+  const std::time_t t = std::chrono::system_clock::to_time_t(start);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[32];
+  std::strftime(b, sizeof b, with_zone ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%dT%H:%M:%S", &tm);
+  return b;
+}
+
+std::string host_name() {
+  char b[256] = {};
+  if (::gethostname(b, sizeof b - 1) != 0) return "localhost";
+  return b;
+}
+
+/// The client that ran (the first run that says), e.g. {"freerdp-lib", "2.11.2"}.
+std::pair<std::string, std::string> client_of(const std::vector<ScenarioOutcome>& outcomes) {
+  for (const auto& o : outcomes) {
+    for (const auto* r : {&o.broken.result, &o.fixed.result}) {
+      if (!r->client_version.empty()) return {r->client, r->client_version};
+    }
+  }
+  return {"freerdp-lib", ""};
+}
+
+}  // namespace
+
 nlohmann::json report_json(const std::vector<ScenarioOutcome>& outcomes, double wall_ms, int jobs) {
   nlohmann::json list = nlohmann::json::array();
   int passed = 0;
@@ -133,8 +170,14 @@ nlohmann::json report_json(const std::vector<ScenarioOutcome>& outcomes, double 
     if (!o.fixed.error.empty()) e["error_after_fix"] = o.fixed.error;
     list.push_back(std::move(e));
   }
+  const auto [client, client_version] = client_of(outcomes);
   return {{"tool", "rdpfault"},
+          // Bumped when a field changes meaning or goes away (adding one does not).
+          {"schema_version", 1},
           {"version", std::string(version())},
+          {"started_utc", started_utc(wall_ms, true)},
+          {"host", host_name()},
+          {"client", {{"name", client}, {"version", client_version}}},
           {"jobs", jobs},
           {"wall_ms", wall_ms},
           {"deliberate_wait_ms", waits},
@@ -178,9 +221,13 @@ std::string report_junit(const std::vector<ScenarioOutcome>& outcomes, double wa
   x << "<testsuites name=\"rdpfault\" tests=\"" << outcomes.size() << "\" failures=\"" << failures << "\" time=\""
     << seconds(wall_ms) << "\">\n";
   x << "  <testsuite name=\"rdpfault catalog\" tests=\"" << outcomes.size() << "\" failures=\"" << failures
-    << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << seconds(wall_ms) << "\">\n";
-  x << "    <properties>\n      <property name=\"rdpfault.version\" value=\"" << xml_escape(version())
-    << "\"/>\n    </properties>\n";
+    << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << seconds(wall_ms) << "\" timestamp=\""
+    << started_utc(wall_ms, false) << "\" hostname=\"" << xml_escape(host_name()) << "\">\n";
+  const auto [client, client_version] = client_of(outcomes);
+  x << "    <properties>\n      <property name=\"rdpfault.version\" value=\"" << xml_escape(version()) << "\"/>\n"
+    << "      <property name=\"client\" value=\"" << xml_escape(client) << "\"/>\n"
+    << "      <property name=\"client.version\" value=\"" << xml_escape(client_version) << "\"/>\n"
+    << "    </properties>\n";
   for (const auto& o : outcomes) {
     const auto& s = *o.scenario;
     x << "    <testcase classname=\"rdpfault." << xml_escape(to_string(s.phase)) << "\" name=\"" << xml_escape(s.name)

@@ -148,8 +148,11 @@ int run_run(const RunOptions& o) {
   StopOnSignal stop_on_signal;  // From the start: a signal at any point ends the run cleanly.
   // Everything that can be wrong with the command line is found before the first scenario runs.
   const auto driver = resolve_driver(o.driver);
-  if (!o.json.empty()) check_output_file(o.json, "the JSON report");
-  if (!o.junit.empty()) check_output_file(o.junit, "the JUnit report");
+  // "-" writes that report to stdout; the table and summary then go to stderr.
+  if (o.json == "-" && o.junit == "-") throw UsageError("--json - and --junit -: only one report can go to stdout");
+  if (!o.json.empty() && o.json != "-") check_output_file(o.json, "the JSON report");
+  if (!o.junit.empty() && o.junit != "-") check_output_file(o.junit, "the JUnit report");
+  std::ostream& out = o.json == "-" || o.junit == "-" ? std::cerr : std::cout;
   const auto [old_limit, new_limit] = raise_fd_limit();
 
   std::vector<std::string> names, files;
@@ -270,10 +273,11 @@ int run_run(const RunOptions& o) {
     }
   }
 
-  std::cout << "\n";
-  print_results(std::cout, outcomes, terminal_width(STDOUT_FILENO, 120), use_color(STDOUT_FILENO, mode));
+  const int out_fd = &out == &std::cout ? STDOUT_FILENO : STDERR_FILENO;
+  out << "\n";
+  print_results(out, outcomes, terminal_width(out_fd, 120), use_color(out_fd, mode));
   for (const auto& r : outcomes) {
-    if (!r.passed() && !r.interrupted) harness::print_failure(std::cout, r);
+    if (!r.passed() && !r.interrupted) harness::print_failure(out, r);
   }
   long long waits = 0;
   for (const auto& r : outcomes) waits += r.broken.deliberate_wait_ms + r.fixed.deliberate_wait_ms;
@@ -282,7 +286,7 @@ int run_run(const RunOptions& o) {
   std::snprintf(summary, sizeof summary, "\n%zu scenarios: %zu passed, %zu failed in %.1f s\n(jobs %d; deliberate waits %.1f s)\n",
                 outcomes.size(), outcomes.size() - failed - interrupted, failed, wall / 1000, o.jobs,
                 static_cast<double>(waits) / 1000);
-  std::cout << summary << std::flush;
+  out << summary << std::flush;
   int rc = failed == 0 ? kOk : kFindings;
   const int stop_signal = g_stop_signal.load();
   if (stop_signal != 0) {
@@ -293,6 +297,10 @@ int run_run(const RunOptions& o) {
   if (problems > 0 && stop_signal == 0) rc = std::max<int>(rc, kUsage);
   auto write = [&](const std::string& path, const std::string& content, const char* what) {
     if (path.empty()) return;
+    if (path == "-") {
+      std::cout << content << std::flush;
+      return;
+    }
     try {
       write_output_file(path, content, kPublicFile, what);
     } catch (const UsageError& e) {
@@ -318,8 +326,8 @@ Subcommand add_run(CLI::App& app) {
       ->type_name("SCENARIO");
   sub->add_flag("--all", o->all, "Run every scenario of the catalog(s)");
   sub->add_option("--jobs,-j", o->jobs, "Scenarios run at once")->check(CLI::Range(1, 64))->capture_default_str();
-  sub->add_option("--json", o->json, "Write a JSON report here")->type_name("FILE");
-  sub->add_option("--junit", o->junit, "Write a JUnit XML report here")->type_name("FILE");
+  sub->add_option("--json", o->json, "Write a JSON report here (-: to stdout, the table to stderr)")->type_name("FILE");
+  sub->add_option("--junit", o->junit, "Write a JUnit XML report here (-: to stdout, the table to stderr)")->type_name("FILE");
   add_catalog_option(sub, o->catalogs);
   sub->add_flag("--strict", o->strict, "Run nothing when a scenario file has a problem (default: run the valid ones, exit 2)");
   sub->add_option("--driver", o->driver, "Path of rdpfault-driver (default: $RDPFAULT_DRIVER, else the installed one)")

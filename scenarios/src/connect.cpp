@@ -137,6 +137,8 @@ nlohmann::json to_json(const ConnectResult& r) {
       {"tls_error", r.tls_error},
       {"tcp_connections", r.tcp_connections},
       {"painted", r.painted},
+      {"client", r.client},
+      {"client_version", r.client_version},
       {"elapsed_ms", r.elapsed_ms},
       {"phases", phases},
       {"reconnects", r.reconnects},
@@ -166,6 +168,8 @@ ConnectResult connect_result_from_json(const nlohmann::json& j) {
   r.tls_error = j.value("tls_error", "");
   r.tcp_connections = j.value("tcp_connections", 0);
   r.painted = j.value("painted", false);
+  r.client = j.value("client", std::string());
+  r.client_version = j.value("client_version", std::string());
   r.elapsed_ms = j.value("elapsed_ms", 0.0);
   if (j.contains("phases")) {
     for (const auto& p : j.at("phases")) r.phases.push_back({parse_phase(p.at("phase")), p.at("ms").get<double>()});

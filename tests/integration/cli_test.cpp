@@ -362,6 +362,31 @@ TEST(Cli, ABadShardIsAUsageErrorNamingIt) {
   }
 }
 
+// `--json -`: the report on stdout, self-describing (schema, versions, when, where), the table
+// on stderr.
+TEST(Cli, JsonToStdoutIsSelfDescribingAndTheTableGoesToStderr) {
+  const auto dir = temp_dir();
+  ChildProcess p({RDPFAULT_CLI_PATH, "run", "tls-cert-expired", "--json", "-"}, dir + "/stderr.txt", true);
+  std::string json;
+  while (auto line = p.read_line(60s)) json += *line + "\n";
+  const auto status = p.wait_for(30s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  const auto j = nlohmann::json::parse(json);
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["passed"], 1);
+  EXPECT_FALSE(j["version"].get<std::string>().empty());
+  EXPECT_FALSE(j["host"].get<std::string>().empty());
+  EXPECT_TRUE(std::regex_match(j["started_utc"].get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+      << j["started_utc"];
+  EXPECT_EQ(j["client"]["name"], "freerdp-lib");
+  EXPECT_EQ(j["client"]["version"].get<std::string>().rfind("2.11", 0), 0u) << j["client"];
+  const auto err = slurp(dir + "/stderr.txt");
+  EXPECT_NE(err.find("1 scenarios: 1 passed, 0 failed"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/-"));
+  std::filesystem::remove_all(dir);
+}
+
 /// Processes whose environment holds `needle` (e.g. "TMPDIR=/tmp/x"): what a run left running.
 std::vector<int> processes_with_env(const std::string& needle) {
   std::vector<int> out;

@@ -96,6 +96,8 @@ struct ConnectResult {
   int signal = 0;               ///< The signal that ended the driver, when outcome == crashed.
   std::string detail;           ///< One human line: what happened, in the driver's words.
   std::vector<std::string> log; ///< Selected FreeRDP WLog lines (warnings and errors), bounded.
+  std::string client;           ///< Which client ran: "freerdp-lib" for the library driver.
+  std::string client_version;   ///< Its version as it reports it (freerdp_get_version_string()).
 };
 
 /// The mstsc disconnect code (and extended code) for a result, by the mapping documented in
