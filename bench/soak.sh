@@ -5,17 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}; every=${2:-50}; seed=${3:-1}
-cmake --preset release >/dev/null
-cmake --build --preset release --target rdpfault_soak rdpfault rdpfault-driver >/dev/null
+preset=${SOAK_PRESET:-release}   # the optimised build to soak (ci is optimised too: RelWithDebInfo)
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" --target rdpfault_soak rdpfault rdpfault-driver >/dev/null
 cmake --preset asan >/dev/null
 cmake --build --preset asan --target rdpfault rdpfault-driver >/dev/null
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-release=$(build/release/bin/rdpfault_soak build/release/bin/rdpfault "$n" "$every" "$seed" "$tmp/release.err")
+release=$(build/$preset/bin/rdpfault_soak build/$preset/bin/rdpfault "$n" "$every" "$seed" "$tmp/release.err")
 # Under ASan the driver is the release one (it is FreeRDP's client, not the server under test);
 # the server's sanitizer reports go to its stderr, checked below.
-asan=$(RDPFAULT_DRIVER="$PWD/build/release/bin/rdpfault-driver" ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+asan=$(RDPFAULT_DRIVER="$PWD/build/$preset/bin/rdpfault-driver" ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
        UBSAN_OPTIONS=print_stacktrace=1 \
-       build/release/bin/rdpfault_soak build/asan/bin/rdpfault "$n" "$every" "$seed" "$tmp/asan.err")
+       build/$preset/bin/rdpfault_soak build/asan/bin/rdpfault "$n" "$every" "$seed" "$tmp/asan.err")
 reports=$(grep -cE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$tmp/asan.err" || true)
 section=$(cat <<MD
 <!-- soak:begin (bench/soak.sh writes this section) -->
@@ -30,7 +31,7 @@ finalization, in the active session with a close or a reset, and garbage — and
 real FreeRDP 2.11 connection (the library driver) to the active session. Figures are taken after a
 warm-up of a tenth of the connections and again when the trace shows every connection closed.
 
-### Release build
+### Optimised build ($preset preset)
 
 $release
 
