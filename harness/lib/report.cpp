@@ -65,7 +65,7 @@ std::string describe_symptom(const ConnectResult& r) {
   if (r.cert_reason != CertReason::none && r.outcome != Outcome::connected) {
     s += ", certificate " + std::string(to_string(r.cert_reason));
   }
-  s += ", " + std::to_string(r.tcp_connections) + " TCP";
+  s += ", " + std::to_string(r.tcp_connections) + (r.tcp_connections == 1 ? " TCP connection" : " TCP connections");
   return s;
 }
 
@@ -77,7 +77,9 @@ std::string describe_expectation(const scenario::Expectation& e) {
   }
   if (e.error_info && !(e.freerdp_error && e.freerdp_error->rfind("ERRINFO_", 0) == 0)) s += ", error info " + hex(*e.error_info);
   if (e.certificate && *e.certificate != CertReason::none) s += ", certificate " + std::string(to_string(*e.certificate));
-  if (e.tcp_connections) s += ", " + std::to_string(*e.tcp_connections) + " TCP";
+  if (e.tcp_connections) {
+    s += ", " + std::to_string(*e.tcp_connections) + (*e.tcp_connections == 1 ? " TCP connection" : " TCP connections");
+  }
   return s;
 }
 
