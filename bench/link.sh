@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Network conditions and the proxy (issue 8): latency error, bandwidth accuracy, proxy overhead
-# against a direct connection, fake-server memory per idle session with a Link. Release build;
-# rewrites the "## Network conditions and the proxy" section of docs/benchmarks.md (kept last in
-# the file, so bench/run.sh and bench/catalog.sh leave it alone). Not a test: nothing here passes
-# or fails on a number.
+# against a direct connection, fake-server memory per idle session with a Link. Release build.
+# Prints a Markdown report and keeps it in build/release/link_bench.md (LINK_BENCH_OUT=FILE to
+# put it elsewhere). The "Network conditions and the proxy" section of docs/benchmarks.md is
+# written by hand from such reports (it compares runs before and after changes and explains the
+# figures), so this script does not rewrite it. Not a test: nothing here passes or fails on a number.
 # Usage: bench/link.sh [--reps N] [--quick] [--no-profile] [SECTION...]   (SECTION: latency bandwidth overhead memory)
-#   LINK_BENCH_DOC=FILE writes the section into FILE instead of docs/benchmarks.md.
 #   With perf available, the proxied bulk transfer is profiled first (perf record -g on the
 #   benchmark's own process) and the proxy thread's top symbols go under the overhead tables;
 #   with valgrind, the heap of the server with a Link is profiled (massif, 200 sessions).
@@ -24,6 +24,7 @@ bin=build/release/bin/rdpfault_link_bench
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 note="$tmp/note.md"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 : > "$note"
 
 if [ "$profile" = 1 ] && command -v perf >/dev/null && perf record -q -e cpu-clock -o "$tmp/t.data" true 2>/dev/null; then
@@ -60,7 +61,7 @@ print()
 print("| where | share |")
 print("|---|---|")
 print(f"| kernel (TCP send and receive of both hops' proxy ends, epoll), self time in all kernel symbols | {self_of(lambda k, n: k):.1f} % |")
-print(f"| user space, `memmove` (the reader's copy of each chunk into a `Segment`) | {self_of(lambda k, n: not k and 'memmove' in n):.1f} % |")
+print(f"| user space, `memmove`/`memcpy`/`memset` (copies and zero-fills of chunks) | {self_of(lambda k, n: not k and re.search(r'memmove|memcpy|memset', n) is not None):.1f} % |")
 print(f"| user space, malloc/free | {self_of(lambda k, n: not k and re.search(r'malloc|_int_free|cfree|^free', n) is not None):.1f} % |")
 print(f"| user space, `rdpfault::` (Link, chains, phase tracker) | {self_of(lambda k, n: not k and 'rdpfault::' in n):.1f} % |")
 print(f"| user space, Asio (reactor, handlers, coroutines) | {self_of(lambda k, n: not k and 'boost::asio' in n and 'rdpfault::' not in n):.1f} % |")
@@ -112,11 +113,13 @@ out=$("$bin" --profile-note "$note" "${args[@]}")
 heap=""
 [ -s "$tmp/heap.md" ] && heap=$(cat "$tmp/heap.md")
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
-section=$(cat <<EOF
-## Network conditions and the proxy
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+git diff --quiet HEAD -- fakeserver bench 2>/dev/null || rev="$rev with local changes"
+report=$(cat <<EOF
+# bench/link.sh report
 
-Measured by \`bench/link.sh$cmdline\` (runs \`build/release/bin/rdpfault_link_bench\`, release build) on $(date -u +%Y-%m-%d),
-$(nproc) cores, $cpu; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg).
+Measured by \`bench/link.sh$cmdline\` (runs \`build/release/bin/rdpfault_link_bench\`, release build, $rev)
+on $(date -u +%Y-%m-%d), $(nproc) cores, $cpu; load average before the run: $load_before.
 Everything on 127.0.0.1; the benchmark's own servers are plain blocking sockets, one thread per
 connection. Numbers, not verdicts: no test fails on them.
 
@@ -125,21 +128,6 @@ $out
 $heap
 EOF
 )
-notes=bench/link_notes.md
-[ -f "$notes" ] && section="$section"$'\n\n'"$(cat "$notes")"
-python3 - "$section" "${LINK_BENCH_DOC:-docs/benchmarks.md}" <<'PY'
-import sys
-section = sys.argv[1].rstrip("\n") + "\n"
-path = sys.argv[2]
-text = open(path).read()
-marker = "## Network conditions and the proxy"
-if marker in text:
-    head, rest = text.split(marker, 1)
-    nxt = rest.find("\n## ")
-    tail = rest[nxt:] if nxt >= 0 else ""
-    text = head + section + tail
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
-PY
-echo "$section"
+dest=${LINK_BENCH_OUT:-build/release/link_bench.md}
+printf '%s\n' "$report" > "$dest"
+printf '%s\n' "$report"

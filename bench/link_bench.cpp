@@ -1,7 +1,7 @@
 // Benchmarks of the network conditions (issue 8), not tests: how exactly `fakeserver::Link`
 // (through `fakeserver::Proxy`) applies latency and bandwidth, what a no-fault proxy costs
 // against a direct connection in the same run, and the fake server's memory per idle session
-// with the fault machinery. Prints a Markdown section; bench/link.sh puts it into
+// with the fault machinery. Prints Markdown; bench/link.sh keeps it as a report for
 // docs/benchmarks.md. Everything binds and connects 127.0.0.1 only.
 //
 // Usage: rdpfault_link_bench [--reps N] [--quick] [latency] [bandwidth] [overhead] [memory]
