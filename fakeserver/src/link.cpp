@@ -4,6 +4,7 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -74,14 +75,49 @@ void Link::report_notes(Dir& d) {
 }
 
 asio::awaitable<void> Link::reader(Dir& d) {
-  std::vector<std::uint8_t> buf(kReadChunk);
+  auto& sock = source(d);
+  error_code ec;
+  // Every read below follows available() or a readiness wait, so it never blocks; the flag
+  // makes sure of it (async_write on the other side is unaffected).
+  sock.non_blocking(true, ec);
   for (;;) {
     while (d.queued_bytes >= kMaxQueued && !done_) {
       d.room->expires_at(asio::steady_timer::time_point::max());
       co_await d.room->async_wait(use_nothrow);
     }
     if (done_) co_return;
-    auto [ec, n] = co_await source(d).async_read_some(asio::buffer(buf), use_nothrow);
+    // No staging buffer: an idle connection holds no read memory. The bytes are read into a
+    // vector sized to what the socket holds (at most kReadChunk), which becomes the segment.
+    std::vector<std::uint8_t> bytes;
+    std::size_t n = 0;
+    bool turned = false;  // One turn of the event loop per read, as a completed async read takes.
+    for (;;) {
+      const std::size_t avail = sock.available(ec);
+      if (ec) break;
+      if (avail > 0) {
+        if (!turned) {
+          turned = true;
+          co_await asio::post(sock.get_executor(), asio::use_awaitable);
+          if (done_) co_return;
+          continue;  // More may have arrived meanwhile.
+        }
+        bytes.resize(std::min(avail, kReadChunk));
+        n = sock.read_some(asio::buffer(bytes), ec);
+        break;
+      }
+      // Nothing to read: the sender's FIN or an error (a peek reports either without taking a
+      // byte), or nothing yet. A readiness wait only completes on the next event (Asio's
+      // reactor is edge-triggered), so it must not start while a FIN is already there.
+      std::uint8_t probe = 0;
+      sock.receive(asio::buffer(&probe, 1), asio::socket_base::message_peek, ec);
+      if (!ec) continue;  // A byte arrived since available().
+      if (ec != asio::error::would_block && ec != asio::error::try_again) break;
+      auto [wec] = co_await sock.async_wait(asio::socket_base::wait_read, use_nothrow);
+      if (done_) co_return;
+      ec = wec;
+      if (ec) break;
+      turned = true;
+    }
     if (done_) co_return;
     const auto now = Clock::now();
     if (ec) {
@@ -102,12 +138,18 @@ asio::awaitable<void> Link::reader(Dir& d) {
       co_return;
     }
     d.read += n;
+    bytes.resize(n);
+    const auto pieces = phases_.observe(d.dir, std::span<const std::uint8_t>(bytes.data(), n));
     std::size_t off = 0;
-    for (const auto& piece : phases_.observe(d.dir, std::span(buf.data(), n))) {
+    for (const auto& piece : pieces) {
       faults::Segment seg;
       seg.at = now;
-      seg.bytes.assign(buf.begin() + static_cast<std::ptrdiff_t>(off),
-                       buf.begin() + static_cast<std::ptrdiff_t>(off + piece.length));
+      if (pieces.size() == 1) {
+        seg.bytes = std::move(bytes);  // The usual case: the read is the segment, no copy.
+      } else {                         // A phase boundary inside the read: a segment per phase.
+        seg.bytes.assign(bytes.begin() + static_cast<std::ptrdiff_t>(off),
+                         bytes.begin() + static_cast<std::ptrdiff_t>(off + piece.length));
+      }
       off += piece.length;
       enqueue(d, d.chain.feed(std::move(seg), piece.phase), now);
     }
