@@ -37,7 +37,9 @@ Bytes utf16(const std::string& s) {
 
 TEST(NtlmAuthenticate, ReadsTheFieldsItChecks) {
   const Bytes nt(60, 0x11);
-  const auto m = NtlmAuthenticate::decode(authenticate(Bytes(24, 0), nt, utf16("CORP"), utf16("alice"), utf16("PC"), Bytes(16, 7)));
+  // The decoded fields are views into the message: it must outlive them.
+  const auto msg = authenticate(Bytes(24, 0), nt, utf16("CORP"), utf16("alice"), utf16("PC"), Bytes(16, 7));
+  const auto m = NtlmAuthenticate::decode(msg);
   ASSERT_TRUE(m) << m.error().message();
   EXPECT_EQ(utf16le_to_utf8(m->user), "alice");
   EXPECT_EQ(utf16le_to_utf8(m->domain), "CORP");
