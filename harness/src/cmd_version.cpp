@@ -24,7 +24,7 @@ const Described kExitCodes[5] = {
 
 const Described kEnvironmentVariables[5] = {
     {"RDPFAULT_CATALOG", "the scenario directory used when no --catalog is given (before the catalog "
-                         "installed with rdpfault: ../share/rdpfault/catalog next to the binary, then the "
+                         "installed with rdpfault: ../share/rdpfault/catalog relative to the binary, then the "
                          "configured share directory)"},
     {"RDPFAULT_DRIVER", "the rdpfault-driver program to run when no --driver is given (before the one "
                         "installed with rdpfault: next to the binary or in ../libexec/rdpfault)"},

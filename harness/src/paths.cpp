@@ -42,7 +42,7 @@ std::vector<Located> catalog_candidates() {
   std::vector<Located> out;
   if (const char* env = std::getenv("RDPFAULT_CATALOG"); env && *env) out.push_back({env, "RDPFAULT_CATALOG"});
   if (const auto dir = self_dir(); !dir.empty()) {
-    out.push_back({normal(fs::path(dir) / RDPFAULT_BIN_TO_DATA / "rdpfault" / "catalog"), "next to the binary"});
+    out.push_back({normal(fs::path(dir) / RDPFAULT_BIN_TO_DATA / "rdpfault" / "catalog"), "relative to the binary"});
   }
   out.push_back({normal(fs::path(RDPFAULT_INSTALL_DATADIR) / "rdpfault" / "catalog"), "the installed share directory"});
   return out;
@@ -79,7 +79,7 @@ std::vector<Located> driver_candidates() {
   if (const auto dir = self_dir(); !dir.empty()) {
     out.push_back({normal(fs::path(dir) / "rdpfault-driver"), "next to the binary"});
     out.push_back(
-        {normal(fs::path(dir) / RDPFAULT_BIN_TO_LIBEXEC / "rdpfault" / "rdpfault-driver"), "next to the binary"});
+        {normal(fs::path(dir) / RDPFAULT_BIN_TO_LIBEXEC / "rdpfault" / "rdpfault-driver"), "relative to the binary"});
   }
   out.push_back({normal(fs::path(RDPFAULT_INSTALL_LIBEXECDIR) / "rdpfault" / "rdpfault-driver"),
                  "the installed libexec directory"});

@@ -332,7 +332,7 @@ TEST(Paths, TheEnvironmentThenNextToTheBinary) {
   ScopedEnv env("RDPFAULT_CATALOG", nullptr);
   // This test runs from build/<preset>/bin, which has the installed layout.
   const auto c = default_catalog();
-  EXPECT_EQ(c.how, "next to the binary");
+  EXPECT_EQ(c.how, "relative to the binary");
   EXPECT_TRUE(fs::exists(fs::path(c.path) / "security_upgrade" / "tls-cert-expired.toml")) << c.path;
   EXPECT_THROW(catalog_dirs({d / "missing"}), UsageError);
 }
