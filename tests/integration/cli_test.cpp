@@ -248,7 +248,7 @@ TEST(Cli, WrongFlagsAreClearErrors) {
     ChildProcess p(argv, log);
     auto status = p.wait_for(10s);
     ASSERT_TRUE(status);
-    EXPECT_NE(WEXITSTATUS(*status), 0) << c.args.back();
+    EXPECT_EQ(WEXITSTATUS(*status), 2) << "a usage error: " << c.args.back();
     std::ifstream in(log);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_NE(text.find(c.expected), std::string::npos) << "for " << c.args.back() << ":\n" << text;
@@ -385,6 +385,64 @@ TEST(Cli, JsonToStdoutIsSelfDescribingAndTheTableGoesToStderr) {
   EXPECT_NE(err.find("1 scenarios: 1 passed, 0 failed"), std::string::npos) << err;
   EXPECT_FALSE(std::filesystem::exists(dir + "/-"));
   std::filesystem::remove_all(dir);
+}
+
+// Scenario files from anywhere: the built-in catalog plus a team's directory, a file named on
+// the command line, a bad file reported with file:line:col while the valid ones still run
+// (exit 2), and --strict running none.
+TEST(Cli, ScenarioFilesFromAnywhere) {
+  const auto dir = temp_dir();
+  std::filesystem::create_directories(dir + "/team");
+  auto text = slurp(std::string(RDPFAULT_TEST_DATA) + "/../../scenarios/catalog/security_upgrade/tls-cert-expired.toml");
+  const auto at = text.find("name = \"tls-cert-expired\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string("name = \"tls-cert-expired\"").size(), "name = \"team-cert-expired\"");
+  { std::ofstream(dir + "/team/team-cert-expired.toml") << text; }
+  { std::ofstream(dir + "/team/bad.toml") << "schema = 1\nname = \"bad\"\nsumary = \"typo\"\n"; }
+
+  const auto listed = run_cli({"list", "--names", "--catalog", "builtin", "--catalog", dir + "/team"});
+  EXPECT_EQ(listed.status, 2) << "a bad file in a catalog is exit 2\n" << listed.out;
+  EXPECT_NE(listed.out.find("team-cert-expired\n"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("tls-cert-expired\n"), std::string::npos) << listed.out;
+  EXPECT_TRUE(std::regex_search(listed.out, std::regex(R"(bad\.toml:\d+:\d+: )"))) << listed.out;
+
+  const auto ran = run_cli({"run", "--catalog", dir + "/team", "team-cert-expired"}, {}, 60s);
+  EXPECT_EQ(ran.status, 2) << ran.out;
+  EXPECT_NE(ran.out.find("1 scenarios: 1 passed, 0 failed"), std::string::npos) << "the valid one still ran\n" << ran.out;
+
+  const auto strict = run_cli({"run", "--strict", "--catalog", dir + "/team", "team-cert-expired"});
+  EXPECT_EQ(strict.status, 2) << strict.out;
+  EXPECT_NE(strict.out.find("nothing run (--strict)"), std::string::npos) << strict.out;
+
+  const auto file = run_cli({"run", dir + "/team/team-cert-expired.toml"}, {}, 60s);
+  EXPECT_EQ(file.status, 0) << file.out;
+  EXPECT_NE(file.out.find("1 scenarios: 1 passed, 0 failed"), std::string::npos) << file.out;
+
+  const auto validated = run_cli({"validate", dir + "/team/bad.toml"});
+  EXPECT_EQ(validated.status, 1) << "problems found: exit 1\n" << validated.out;
+  std::filesystem::remove_all(dir);
+}
+
+// One set of exit codes: 0 ok, 1 findings, 2 usage (CLI11's own codes never leak), 3 environment.
+TEST(Cli, ExitCodesAreTheSameEverywhere) {
+  EXPECT_EQ(run_cli({"explain", "ERRINFO_SERVER_DENIED_CONNECTION"}).status, 0);
+  EXPECT_EQ(run_cli({"explain", "0x7777"}).status, 1) << "no code matched";
+  const auto typo = run_cli({"sevre"});
+  EXPECT_EQ(typo.status, 2);
+  EXPECT_NE(typo.out.find("unknown command 'sevre' (did you mean 'serve'?)"), std::string::npos) << typo.out;
+  const auto flag = run_cli({"run", "--jsno", "x.json", "--all"});
+  EXPECT_EQ(flag.status, 2);
+  EXPECT_NE(flag.out.find("'--jsno'"), std::string::npos) << flag.out;
+  EXPECT_NE(flag.out.find("did you mean '--json'"), std::string::npos) << flag.out;
+  EXPECT_EQ(run_cli({"serve", "--port", "70000"}).status, 2);
+  EXPECT_EQ(run_cli({"run", "--all", "--driver", "/nonexistent/rdpfault-driver"}).status, 2);
+  EXPECT_EQ(run_cli({"--version"}).status, 0);
+  EXPECT_EQ(run_cli({"version"}).status, 0);
+  // A port in use is the environment's problem.
+  BusyPort busy;
+  const auto in_use = run_cli({"serve", "--port", std::to_string(busy.port()), "--exit-after", "1"});
+  EXPECT_EQ(in_use.status, 3) << in_use.out;
+  EXPECT_EQ(in_use.out.find("/usr/include"), std::string::npos) << "no library source path\n" << in_use.out;
 }
 
 /// Processes whose environment holds `needle` (e.g. "TMPDIR=/tmp/x"): what a run left running.
