@@ -17,6 +17,8 @@
 #include <system_error>
 #include <vector>
 
+#include "rdpfault/scenario/spelling.hpp"
+
 namespace rdpfault::cli {
 
 enum ExitCode : int { kOk = 0, kFindings = 1, kUsage = 2, kEnvironment = 3 };
@@ -64,19 +66,6 @@ inline std::string without_source_locations(std::string s) {
   return s;
 }
 
-/// Edits (insert, delete, replace, swap two neighbours) from `a` to `b`: "sevre" is one from "serve".
-inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.size()][b.size()];
-}
 
 /// The candidate closest to `word`, or empty when none is close enough to be a typo
 /// (at most a third of the word's letters wrong, and at most 4). A candidate that starts with

@@ -22,6 +22,7 @@
 #include "rdpfault/faults/registry.hpp"
 #include "rdpfault/scenario/codes.hpp"
 #include "rdpfault/scenario/scenario.hpp"
+#include "rdpfault/scenario/spelling.hpp"
 
 namespace rdpfault::scenario {
 namespace {
@@ -457,25 +458,13 @@ void read_client(const toml::table& t, const std::string& path, Report& report, 
   }
 }
 
-std::size_t distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 /// " (did you mean 'X'?)" for the closest candidate within a third of the word, or nothing.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
   std::size_t best_d = static_cast<std::size_t>(-1);
   for (const auto& c : candidates) {
-    auto d = distance(word, c);
+    auto d = edit_distance(word, c);
     // "TLS_CONNECT_FAILED" for "ERRCONNECT_TLS_CONNECT_FAILED": the name without its prefix.
     if (word.size() >= 6 && c.size() > word.size() && c.compare(c.size() - word.size(), word.size(), word) == 0 &&
         c[c.size() - word.size() - 1] == '_') {
@@ -513,7 +502,7 @@ std::string closest_code(std::uint32_t value, std::initializer_list<codes::Kind>
   std::size_t best_d = static_cast<std::size_t>(-1);
   for (const auto& c : codes::all()) {
     if (std::find(kinds.begin(), kinds.end(), c.kind) == kinds.end()) continue;
-    const auto d = distance(text, codes::hex(c.value));
+    const auto d = edit_distance(text, codes::hex(c.value));
     // Equally close spellings: the numerically nearest code (0x8 -> 0x7, not 0x0).
     const auto gap = [value](std::uint32_t v) { return v > value ? v - value : value - v; };
     if (d < best_d || (d == best_d && best && gap(c.value) < gap(best->value))) best_d = d, best = &c;

@@ -4,28 +4,15 @@
 #include <charconv>
 #include <vector>
 
-namespace rdpfault::faults {
+#include "rdpfault/scenario/spelling.hpp"
 
-namespace {
-std::size_t distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-}  // namespace
+namespace rdpfault::faults {
 
 std::optional<std::int64_t> Params::required_integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
   if (!has(key)) {
     std::string hint;
     for (const auto& u : unused()) {
-      if (distance(u, key) <= 2) hint = " ('" + u + "' is not a key: did you mean '" + std::string(key) + "'?)";
+      if (edit_distance(u, key) <= 2) hint = " ('" + u + "' is not a key: did you mean '" + std::string(key) + "'?)";
     }
     error("", "missing '" + std::string(key) + "'" + hint);
     return std::nullopt;
