@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <sstream>
+
 #include "rdpfault/scenario/spelling.hpp"
 
 namespace rdpfault::faults {
