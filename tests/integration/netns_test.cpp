@@ -25,35 +25,14 @@
 #include "rdpfault/client/driver.hpp"
 #include "rdpfault/fakeserver/trace.hpp"
 #include "rdpfault/harness/runner.hpp"
+#include "../support/scoped_env.hpp"
 
 namespace rdpfault {
 namespace {
 
 constexpr int kConnectTimeoutMs = 1500;
 
-/// Sets or clears an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using test::ScopedEnv;
 
 /// A listener on 127.0.0.1 (host namespace) that closes every connection it accepts at once,
 /// so a client that reaches it fails fast after its TCP connect (FreeRDP tries again: each

@@ -16,6 +16,7 @@
 #include "paths.hpp"
 #include "secrets.hpp"
 #include "terminal.hpp"
+#include "../../support/scoped_env.hpp"
 
 namespace rdpfault::cli {
 namespace {
@@ -50,29 +51,7 @@ class TempDir {
   fs::path path_;
 };
 
-/// Sets an environment variable for the scope of a test.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using test::ScopedEnv;
 
 // --- output files --------------------------------------------------------------------------
 
