@@ -354,6 +354,18 @@ TEST(Cli, RunOnATerminalShowsAMovingProgressLineThatFits) {
   EXPECT_NE(r.screen.find("1 scenarios: 1 passed, 0 failed"), std::string::npos) << without_escapes(r.screen);
 }
 
+// A shard with nothing in it (more CI jobs than scenarios) still writes the reports it was asked for.
+TEST(Cli, AnEmptyShardWritesEmptyReports) {
+  const auto dir = temp_dir();
+  const auto r = run_cli({"run", "tls-cert-expired", "--shard", "2/2", "--junit", dir + "/r.xml", "--json", dir + "/r.json"});
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("shard 2/2 of 1 scenario(s) is empty"), std::string::npos) << r.out;
+  const auto x = test::parse_xml(slurp(dir + "/r.xml"));
+  EXPECT_EQ(x.attrs.at("tests"), "0");
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir + "/r.json"))["total"], 0);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, ABadShardIsAUsageErrorNamingIt) {
   for (const char* bad : {"3/2", "0/4", "x", "1/", "2/4x"}) {
     const auto r = run_cli({"run", "--all", "--shard", bad});
